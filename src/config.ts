@@ -1,0 +1,198 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const price = z.object({ inputPer1k: z.number().nonnegative(), outputPer1k: z.number().nonnegative().default(0) });
+
+/** Public on-demand prices in USD (us-east-1, 2025); override in kb.config.json `prices`. */
+export const DEFAULT_PRICES: Record<string, { inputPer1k: number; outputPer1k: number }> = {
+  'amazon.titan-embed-text-v2:0': { inputPer1k: 0.00002, outputPer1k: 0 },
+  'amazon.titan-embed-text-v1': { inputPer1k: 0.0001, outputPer1k: 0 },
+  'cohere.embed-english-v3': { inputPer1k: 0.0001, outputPer1k: 0 },
+  'cohere.embed-multilingual-v3': { inputPer1k: 0.0001, outputPer1k: 0 },
+  'anthropic.claude-3-haiku-20240307-v1:0': { inputPer1k: 0.00025, outputPer1k: 0.00125 },
+  'anthropic.claude-3-5-haiku-20241022-v1:0': { inputPer1k: 0.0008, outputPer1k: 0.004 },
+  'anthropic.claude-3-5-sonnet-20241022-v2:0': { inputPer1k: 0.003, outputPer1k: 0.015 },
+  'anthropic.claude-3-7-sonnet-20250219-v1:0': { inputPer1k: 0.003, outputPer1k: 0.015 },
+  'anthropic.claude-sonnet-4-20250514-v1:0': { inputPer1k: 0.003, outputPer1k: 0.015 },
+};
+
+export const configSchema = z
+  .object({
+    /** Where the index lives. */
+    kbDir: z.string().default('.kb'),
+    /** Folders `kb index` (and the server's index job) read when none are given. */
+    roots: z.array(z.string()).default([]),
+    provider: z.enum(['local', 'bedrock']).default('local'),
+    chunking: z
+      .object({
+        targetTokens: z.number().int().min(50).max(8000).default(400),
+        overlapTokens: z.number().int().min(0).max(2000).default(60),
+      })
+      .default({ targetTokens: 400, overlapTokens: 60 }),
+    ingest: z
+      .object({
+        maxFileBytes: z.number().int().positive().default(50 * 1024 * 1024),
+        followSymlinks: z.boolean().default(false),
+        /** Milliseconds one file may take to parse before it is reported and skipped. */
+        fileTimeoutMs: z.number().int().positive().default(60_000),
+      })
+      .default({ maxFileBytes: 50 * 1024 * 1024, followSymlinks: false, fileTimeoutMs: 60_000 }),
+    embedding: z
+      .object({
+        /** Defaults per provider: local-hash-v1, or amazon.titan-embed-text-v2:0 on Bedrock. */
+        model: z.string().optional(),
+        dimensions: z.number().int().positive().optional(),
+        /** Most embedding requests in flight at once; adaptive concurrency climbs up to this. */
+        maxConcurrency: z.number().int().min(1).max(256).default(16),
+      })
+      .default({ maxConcurrency: 16 }),
+    retrieval: z
+      .object({
+        topK: z.number().int().min(1).max(100).default(6),
+        /** Candidates taken from each of vector and keyword search before fusion. */
+        candidates: z.number().int().min(1).max(1000).default(50),
+        /** Fusion weights; unset means the value calibrated for the embedding provider. */
+        vectorWeight: z.number().min(0).optional(),
+        keywordWeight: z.number().min(0).optional(),
+      })
+      .default({ topK: 6, candidates: 50 }),
+    answer: z
+      .object({
+        model: z.string().default('anthropic.claude-3-5-haiku-20241022-v1:0'),
+        maxTokens: z.number().int().positive().default(1024),
+        temperature: z.number().min(0).max(1).default(0.2),
+        topP: z.number().min(0).max(1).optional(),
+        topK: z.number().int().positive().optional(),
+        stopSequences: z.array(z.string()).optional(),
+        /** Tokens of context the model accepts; sources are packed to fit with maxTokens. */
+        contextTokens: z.number().int().positive().default(200_000),
+        /** Cap on source tokens per prompt, whatever the model could take (cost control). */
+        maxSourceTokens: z.number().int().positive().default(6_000),
+        guardrail: z.object({ id: z.string(), version: z.string() }).optional(),
+      })
+      .default({ model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000 }),
+    bedrock: z
+      .object({
+        region: z.string().optional(),
+        endpoint: z.string().url().optional(),
+        profile: z.string().optional(),
+        maxAttempts: z.number().int().min(1).max(20).default(6),
+        requestTimeoutMs: z.number().int().positive().default(60_000),
+      })
+      .default({ maxAttempts: 6, requestTimeoutMs: 60_000 }),
+    prices: z.record(z.string(), price).default({}),
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** API keys; `keySha256` is the hex SHA-256 of the key, so the config never holds the key itself. */
+        apiKeys: z
+          .array(z.object({ id: z.string(), role: z.enum(['reader', 'admin']), keySha256: z.string().regex(/^[0-9a-f]{64}$/) }))
+          .default([]),
+        corsOrigins: z.array(z.string()).default([]),
+        rateLimitPerMinute: z.number().int().positive().default(120),
+        maxConcurrentModelCalls: z.number().int().positive().default(8),
+        maxBodyBytes: z.number().int().positive().default(64 * 1024),
+        maxQuestionChars: z.number().int().positive().default(2000),
+        /** What the audit log keeps of each question. */
+        auditQuestions: z.enum(['hash', 'text']).default('hash'),
+        logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .default({
+        host: '127.0.0.1', port: 8080, apiKeys: [], corsOrigins: [], rateLimitPerMinute: 120, maxConcurrentModelCalls: 8,
+        maxBodyBytes: 64 * 1024, maxQuestionChars: 2000, auditQuestions: 'hash', logLevel: 'info',
+      }),
+  })
+  .strict();
+
+export type KbConfig = z.infer<typeof configSchema>;
+
+/** Env vars and the config path they set. The only reader of process.env is loadConfig. */
+const ENV: Array<[string, string, (v: string) => unknown]> = [
+  ['KB_DIR', 'kbDir', String],
+  ['KB_PROVIDER', 'provider', String],
+  ['KB_ROOTS', 'roots', (v) => v.split(',').filter(Boolean)],
+  ['KB_CHUNK_TOKENS', 'chunking.targetTokens', Number],
+  ['KB_CHUNK_OVERLAP_TOKENS', 'chunking.overlapTokens', Number],
+  ['KB_EMBEDDING_MODEL', 'embedding.model', String],
+  ['KB_EMBEDDING_DIMENSIONS', 'embedding.dimensions', Number],
+  ['KB_EMBEDDING_CONCURRENCY', 'embedding.maxConcurrency', Number],
+  ['KB_TOP_K', 'retrieval.topK', Number],
+  ['KB_VECTOR_WEIGHT', 'retrieval.vectorWeight', Number],
+  ['KB_KEYWORD_WEIGHT', 'retrieval.keywordWeight', Number],
+  ['KB_CHAT_MODEL', 'answer.model', String],
+  ['KB_MAX_TOKENS', 'answer.maxTokens', Number],
+  ['KB_TEMPERATURE', 'answer.temperature', Number],
+  ['KB_BEDROCK_ENDPOINT', 'bedrock.endpoint', String],
+  ['AWS_REGION', 'bedrock.region', String],
+  ['AWS_PROFILE', 'bedrock.profile', String],
+  ['KB_HOST', 'server.host', String],
+  ['KB_PORT', 'server.port', Number],
+  ['KB_LOG_LEVEL', 'server.logLevel', String],
+];
+
+export interface ConfigSources {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Flag values by config path, e.g. { kbDir: './x', 'retrieval.topK': 5 }; highest precedence. */
+  flags?: Record<string, unknown>;
+}
+
+/** kb.config.json < KB_* env vars < flags. Errors name the file, the option and its env var. */
+export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} }: ConfigSources = {}): KbConfig & {
+  env: { bearerToken?: string; apiKeys?: string; debug: boolean };
+} {
+  const file = env.KB_CONFIG ? resolve(cwd, env.KB_CONFIG) : resolve(cwd, 'kb.config.json');
+  let raw: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`${file} is not valid JSON (${(error as Error).message}). Fix the file or remove it.`, { cause: error });
+    }
+  } else if (env.KB_CONFIG) {
+    throw new ConfigError(`KB_CONFIG points to ${file}, which does not exist.`);
+  }
+  for (const [name, path, parse] of ENV) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, path, parse(value));
+  }
+  for (const [path, value] of Object.entries(flags)) if (value !== undefined) setPath(raw, path, value);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const path = issue.path.join('.');
+      const envName = ENV.find(([, p]) => p === path)?.[0];
+      return `  ${path || '(root)'}: ${issue.message}${envName ? ` (set in ${file}, env ${envName} or a flag)` : ` (set in ${file})`}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  config.kbDir = resolve(cwd, config.kbDir);
+  config.roots = config.roots.map((r) => resolve(cwd, r));
+  return {
+    ...config,
+    env: { bearerToken: env.AWS_BEARER_TOKEN_BEDROCK, apiKeys: env.KB_API_KEYS, debug: env.KB_DEBUG === '1' },
+  };
+}
+
+export type LoadedConfig = ReturnType<typeof loadConfig>;
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+export function priceFor(config: Pick<KbConfig, 'prices'>, modelId: string): { inputPer1k: number; outputPer1k: number } | undefined {
+  // Inference profiles prefix the model id with a geography ("us.anthropic...").
+  const bare = modelId.replace(/^(us|eu|apac|global)\./, '');
+  return config.prices[modelId] ?? config.prices[bare] ?? DEFAULT_PRICES[modelId] ?? DEFAULT_PRICES[bare];
+}
