@@ -56,8 +56,10 @@ export const configSchema = z
         /** Fusion weights; unset means the value calibrated for the embedding provider. */
         vectorWeight: z.number().min(0).optional(),
         keywordWeight: z.number().min(0).optional(),
+        /** Least IDF-weighted share of the question's terms a chunk must contain to be used as a source. */
+        minCoverage: z.number().min(0).max(1).default(0.45),
       })
-      .default({ topK: 6, candidates: 50 }),
+      .default({ topK: 6, candidates: 50, minCoverage: 0.45 }),
     answer: z
       .object({
         model: z.string().default('anthropic.claude-3-5-haiku-20241022-v1:0'),
@@ -122,6 +124,7 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_TOP_K', 'retrieval.topK', Number],
   ['KB_VECTOR_WEIGHT', 'retrieval.vectorWeight', Number],
   ['KB_KEYWORD_WEIGHT', 'retrieval.keywordWeight', Number],
+  ['KB_MIN_COVERAGE', 'retrieval.minCoverage', Number],
   ['KB_CHAT_MODEL', 'answer.model', String],
   ['KB_MAX_TOKENS', 'answer.maxTokens', Number],
   ['KB_TEMPERATURE', 'answer.temperature', Number],

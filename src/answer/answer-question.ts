@@ -1,0 +1,55 @@
+import type { Retriever, RetrieveOptions } from '../retrieve/create-retriever.js';
+import type { AnswerResult, ChatTurn, Source } from '../types.js';
+import type { Answerer, AnswerParams } from './answerer.js';
+import { notFoundAnswer } from './not-found-answer.js';
+
+export interface AnswerQuestionInput {
+  question: string;
+  retriever: Pick<Retriever, 'retrieve'>;
+  answerer: Answerer;
+  history?: ChatTurn[];
+  topK?: number;
+  filters?: RetrieveOptions['filters'];
+  params?: AnswerParams;
+  /** Least share of the question's (IDF-weighted) terms a source must cover to count as relevant. */
+  minCoverage: number;
+  signal?: AbortSignal;
+  onToken?: (text: string) => void;
+  /** Called once the sources are known, before any answer text. */
+  onSources?: (sources: Source[]) => void;
+}
+
+export interface AnsweredQuestion extends AnswerResult {
+  query: string;
+  timings: { retrieveMs: number; answerMs: number; totalMs: number };
+}
+
+/**
+ * Question -> (standalone query) -> ranked chunks -> relevant sources -> answer. When no source is relevant
+ * enough the answer says so without calling the model.
+ */
+export async function answerQuestion(input: AnswerQuestionInput): Promise<AnsweredQuestion> {
+  const t0 = performance.now();
+  const { question, retriever, answerer, history = [], signal } = input;
+  let query = question;
+  let rewriteTokens = { inputTokens: 0, outputTokens: 0 };
+  if (history.length) {
+    const rewritten = await answerer.rewriteQuery(question, history, signal);
+    query = rewritten.query;
+    rewriteTokens = { inputTokens: rewritten.inputTokens, outputTokens: rewritten.outputTokens };
+  }
+  const retrieval = await retriever.retrieve(query, { ...(input.topK ? { topK: input.topK } : {}), ...(input.filters ? { filters: input.filters } : {}), ...(signal ? { signal } : {}) });
+  const t1 = performance.now();
+  const sources: Source[] = retrieval.chunks
+    .filter((c) => c.coverage >= input.minCoverage)
+    .map((c, i) => ({ n: i + 1, chunkId: c.id, documentId: c.documentId, path: c.path, ...(c.page !== undefined ? { page: c.page } : {}), ...(c.heading ? { heading: c.heading } : {}), text: c.text, score: c.score }));
+  input.onSources?.(sources);
+  const result = sources.length
+    ? await answerer.answer({ question, sources, history, ...(input.params ? { params: input.params } : {}), ...(signal ? { signal } : {}), ...(input.onToken ? { onToken: input.onToken } : {}) })
+    : notFoundAnswer([], answerer.modelId);
+  if (!sources.length) input.onToken?.(result.answer);
+  result.usage.inputTokens += rewriteTokens.inputTokens;
+  result.usage.outputTokens += rewriteTokens.outputTokens;
+  const t2 = performance.now();
+  return { ...result, query, timings: { retrieveMs: t1 - t0, answerMs: t2 - t1, totalMs: t2 - t0 } };
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The AWS SDK warns on Node 20 at client creation; it is noise for our users, who cannot act on it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { runCli } = await import('./run-cli.js');
+const controller = new AbortController();
+let interrupts = 0;
+process.on('SIGINT', () => {
+  if (++interrupts > 1) process.exit(130);
+  controller.abort();
+});
+const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal });
+process.exitCode = code;

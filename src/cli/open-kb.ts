@@ -1,0 +1,55 @@
+import { type LoadedConfig, loadConfig } from '../config.js';
+import type { Embedder } from '../models/embedder.js';
+import { createEmbedder } from '../models/create-embedder.js';
+import { createRetriever, type Retriever } from '../retrieve/create-retriever.js';
+import { defaultWeights } from '../retrieve/default-weights.js';
+import { openStore, type SqliteStore } from '../store/sqlite-store.js';
+import type { SearchFilters } from '../types.js';
+import { UsageError } from '../errors.js';
+import type { CliContext, GlobalOptions } from './cli-context.js';
+
+export interface OpenKb {
+  config: LoadedConfig;
+  store: SqliteStore;
+  embedder: Embedder;
+  retriever: Retriever;
+  close(): void;
+}
+
+/** Config from file, env and this command's flags. */
+export function configFor(ctx: CliContext, options: GlobalOptions & Record<string, unknown>, flags: Record<string, unknown> = {}): LoadedConfig {
+  return loadConfig({ cwd: ctx.cwd, env: ctx.env, flags: { kbDir: options.kbDir, ...flags } });
+}
+
+/** Store, embedder and retriever for a configuration; the store is opened once per command. */
+export async function openKb(config: LoadedConfig): Promise<OpenKb> {
+  const embedder = await createEmbedder(config);
+  const store = openStore(config.kbDir);
+  const weights = defaultWeights(embedder.modelId);
+  const retriever = createRetriever({
+    store,
+    kbDir: config.kbDir,
+    embedder,
+    settings: {
+      topK: config.retrieval.topK,
+      candidates: config.retrieval.candidates,
+      vectorWeight: config.retrieval.vectorWeight ?? weights.vectorWeight,
+      keywordWeight: config.retrieval.keywordWeight ?? weights.keywordWeight,
+    },
+  });
+  return { config, store, embedder, retriever, close: () => store.close() };
+}
+
+const FORMATS = ['markdown', 'text', 'html', 'pdf', 'docx'];
+
+export function filtersFrom(options: Record<string, unknown>): SearchFilters | undefined {
+  const bad = Array.isArray(options.type) ? (options.type as string[]).filter((t) => !FORMATS.includes(t)) : [];
+  if (bad.length) throw new UsageError(`--type: unknown format ${bad.join(', ')}; use ${FORMATS.join(', ')}`);
+  const f: SearchFilters = {
+    ...(options.path ? { pathPrefix: String(options.path) } : {}),
+    ...(options.glob ? { pathGlob: String(options.glob) } : {}),
+    ...(Array.isArray(options.type) ? { formats: options.type as SearchFilters['formats'] } : {}),
+    ...(Array.isArray(options.tag) ? { tags: options.tag as string[] } : {}),
+  };
+  return Object.keys(f).length ? f : undefined;
+}

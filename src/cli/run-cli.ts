@@ -1,0 +1,68 @@
+import { Command, CommanderError, Option } from 'commander';
+import { KbError } from '../errors.js';
+import type { CliContext } from './cli-context.js';
+import { COMMANDS, type OptionSpec } from './commands.js';
+
+const VERSION = '0.1.0';
+
+/**
+ * Runs `kb` with argv (without node and script) and returns the exit code. The only place errors become exit
+ * codes: KbError carries its own (1 user error, 2 partial failure, 3 service failure); anything else is 1 with
+ * the stack shown when KB_DEBUG=1. Only bin.ts calls process.exit.
+ */
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  let code = 0;
+  const program = new Command('kb')
+    .description('A knowledge base over your documents, with cited answers. Offline by default; Amazon Bedrock with KB_PROVIDER=bedrock.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+    .showHelpAfterError();
+  for (const spec of COMMANDS) {
+    const cmd = program.command(spec.name).description(spec.summary);
+    if (spec.args) cmd.arguments(spec.args);
+    cmd.addOption(new Option('--kb-dir <dir>', 'knowledge base folder (default ./.kb, env KB_DIR)'));
+    for (const o of spec.options) cmd.addOption(toOption(o));
+    cmd.action(async (...received: unknown[]) => {
+      const command = received.at(-1) as Command;
+      const args = (command.args ?? []) as string[];
+      const { run } = await spec.load();
+      code = await run(args, command.opts(), ctx);
+    });
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    return reportError(error, ctx, argv.includes('--json'));
+  }
+}
+
+export function reportError(error: unknown, ctx: CliContext, json: boolean): number {
+  const kb = error instanceof KbError ? error : undefined;
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify({ error: { code: kb?.code ?? 'INTERNAL', message: (error as Error)?.message ?? String(error) } })}\n`);
+  } else {
+    ctx.stderr.write(`error: ${(error as Error)?.message ?? String(error)}\n`);
+    if (!kb || ctx.env.KB_DEBUG === '1') ctx.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  }
+  return kb?.exitCode ?? 1;
+}
+
+function toOption(spec: OptionSpec): Option {
+  const o = new Option(spec.flags, spec.description);
+  if (spec.defaultValue !== undefined) o.default(spec.defaultValue);
+  if (spec.parse === 'int') o.argParser((v) => parseNumber(spec.flags, v, true));
+  if (spec.parse === 'float') o.argParser((v) => parseNumber(spec.flags, v, false));
+  if (spec.parse === 'list') o.argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+  return o;
+}
+
+function parseNumber(flag: string, value: string, integer: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new KbError('USAGE', `${flag.split(' ')[0]} expects ${integer ? 'a whole number' : 'a number'}, got "${value}"`);
+  }
+  return n;
+}

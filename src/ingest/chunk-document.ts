@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import type { ChunkDraft, LoadedDocument } from '../types.js';
+
+/** Bump when chunk boundaries or index text change for the same settings: documents are then re-chunked. */
+export const CHUNKER_VERSION = 1;
+
+export interface ChunkingOptions {
+  targetTokens: number;
+  overlapTokens: number;
+}
+
+/** Recorded per document: a change re-processes exactly the documents built with other settings. */
+export function chunkerKey({ targetTokens, overlapTokens }: ChunkingOptions): string {
+  return `v${CHUNKER_VERSION}:${targetTokens}:${overlapTokens}`;
+}
+
+// Token counts are estimated at 4 characters per token (English prose with BPE tokenizers lands at 3.5-4.5);
+// exact counts would need the provider's tokenizer, which we do not ship.
+export const CHARS_PER_TOKEN = 4;
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+/**
+ * Structure first (sections from the loader: headings, pages), then size: each section is split into chunks
+ * of about `targetTokens` with `overlapTokens` of overlap. Every chunk keeps page, heading path and
+ * character offsets into the document's extracted text.
+ */
+export async function chunkDocument(doc: LoadedDocument, options: ChunkingOptions): Promise<ChunkDraft[]> {
+  const splitter = new RecursiveCharacterTextSplitter({
+    chunkSize: options.targetTokens * CHARS_PER_TOKEN,
+    chunkOverlap: Math.min(options.overlapTokens, options.targetTokens - 1) * CHARS_PER_TOKEN,
+    separators: ['\n\n', '\n', '. ', '? ', '! ', '; ', ', ', ' ', ''],
+    keepSeparator: true,
+  });
+  const drafts: ChunkDraft[] = [];
+  for (const section of doc.sections) {
+    const pieces = section.text.length <= options.targetTokens * CHARS_PER_TOKEN ? [section.text.trim()] : await splitter.splitText(section.text);
+    let cursor = 0;
+    for (const raw of pieces) {
+      const text = raw.trim();
+      if (!text) continue;
+      // Pieces are substrings of the section in order; overlap means the next one may start before `cursor`.
+      let at = section.text.indexOf(text, Math.max(0, cursor - options.overlapTokens * CHARS_PER_TOKEN - 1));
+      if (at < 0) at = Math.max(0, section.text.indexOf(text.slice(0, 40)));
+      cursor = at + text.length;
+      const indexText = contextHeader(doc.title, section.headingPath, text) + text;
+      drafts.push({
+        ordinal: drafts.length,
+        text,
+        indexText,
+        textHash: createHash('sha256').update(indexText).digest('hex').slice(0, 32),
+        ...(section.page !== undefined ? { page: section.page } : {}),
+        headingPath: section.headingPath,
+        charStart: section.charStart + at,
+        charEnd: section.charStart + at + text.length,
+        tokenEstimate: estimateTokens(indexText),
+      });
+    }
+  }
+  return drafts;
+}
+
+/** Title and heading path in front of the chunk text, so a chunk about "Notice" under "Leaving the company" can be found by either. */
+function contextHeader(title: string | undefined, headingPath: string[], text: string): string {
+  const parts = [title, ...headingPath].filter((p): p is string => !!p && !text.startsWith(p) && !text.startsWith(`# ${p}`));
+  const unique = parts.filter((p, i) => parts.indexOf(p) === i);
+  return unique.length ? `${unique.join(' > ')}\n\n` : '';
+}

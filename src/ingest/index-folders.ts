@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { IndexMismatchError, isAbortError, KbError, LoadError, ModelCallError, UsageError } from '../errors.js';
+import { type Embedder, embedderKey } from '../models/embedder.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import { VectorIndex } from '../store/vector-index.js';
+import type { ChunkDraft, LoadedDocument } from '../types.js';
+import { type ChunkingOptions, chunkDocument, chunkerKey } from './chunk-document.js';
+import { createEmbedScheduler } from './embed-texts.js';
+import { emptySummary, type IndexSummary } from './index-summary.js';
+import { loadDocument } from './loaders/load-document.js';
+import { walkFiles, type WalkedFile } from './walk-files.js';
+
+export interface IndexProgress {
+  phase: 'scan' | 'index' | 'done';
+  done: number;
+  total: number;
+  path?: string;
+}
+
+export interface IndexFoldersOptions {
+  roots: string[];
+  store: SqliteStore;
+  kbDir: string;
+  embedder: Embedder;
+  chunking: ChunkingOptions;
+  ingest: { maxFileBytes: number; followSymlinks: boolean; fileTimeoutMs: number };
+  maxConcurrency?: number;
+  dryRun?: boolean;
+  /** Accept a change of embedding model: every document built with another model is re-embedded. */
+  rebuild?: boolean;
+  /** USD per 1k embedding tokens, when the provider is paid. */
+  pricePer1k?: number;
+  onProgress?: (p: IndexProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Errors after which going on would only fail every remaining file. */
+const FATAL_MODEL_CODES = new Set(['AccessDeniedException', 'NO_CREDENTIALS', 'ResourceNotFoundException', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException']);
+const MAX_CONSECUTIVE_MODEL_FAILURES = 3;
+
+/**
+ * Makes the index match the folders: new and changed files are parsed, chunked and embedded (only chunk texts
+ * without a cached vector), deleted ones removed, unchanged ones cost a stat. Each file commits atomically;
+ * a file that fails is reported and keeps its previous version. The caller holds the index lock.
+ */
+export async function indexFolders(options: IndexFoldersOptions): Promise<IndexSummary> {
+  const { store, embedder, chunking, dryRun = false, onProgress, signal } = options;
+  const started = Date.now();
+  const roots = options.roots.map((r) => resolve(r));
+  const ek = embedderKey(embedder);
+  const ck = chunkerKey(chunking);
+  const summary = emptySummary(roots, dryRun, ek);
+
+  const builtWith = store.getMeta('embed_key');
+  if (builtWith && builtWith !== ek && !options.rebuild) {
+    const [model, dims] = splitKey(builtWith);
+    throw new IndexMismatchError({ model, dimensions: dims }, { model: embedder.modelId, dimensions: embedder.dimensions });
+  }
+  if (!dryRun && builtWith !== ek) {
+    store.setMeta('embed_key', ek);
+    store.setMeta('embed_model', embedder.modelId);
+    store.setMeta('embed_dimensions', String(embedder.dimensions));
+  }
+
+  // Scan
+  const walked: WalkedFile[] = [];
+  for (const root of roots) {
+    const s = await stat(root).catch(() => undefined);
+    if (!s?.isDirectory()) throw new UsageError(`${root} is not a folder. Pass folders to index (e.g. kb index ./docs).`);
+    const { files, skipped } = await walkFiles(root, options.ingest);
+    walked.push(...files);
+    summary.skipped.push(...skipped);
+    onProgress?.({ phase: 'scan', done: walked.length, total: 0 });
+  }
+  summary.files.seen = walked.length;
+  summary.files.skipped = summary.skipped.length;
+  const unreadableDirs = summary.skipped.filter((s) => s.reason.startsWith('folder cannot be read')).map((s) => s.path + '/');
+
+  const existing = new Map(store.documentsUnder(roots).map((d) => [d.absPath, d]));
+  const seen = new Set(walked.map((f) => f.absPath));
+  const todo = walked.filter((f) => {
+    const d = existing.get(f.absPath);
+    const fresh = d && d.size === f.size && d.mtimeMs === f.mtimeMs && d.chunkerKey === ck && d.embedKey === ek;
+    if (fresh) summary.files.unchanged++;
+    return !fresh;
+  });
+  const deleted = [...existing.values()].filter((d) => !seen.has(d.absPath) && !unreadableDirs.some((p) => d.path.startsWith(p)));
+
+  const vectorIndex = dryRun ? undefined : VectorIndex.open(store, options.kbDir, ek, embedder.dimensions);
+  const scheduler = createEmbedScheduler(embedder, { maxConcurrency: options.maxConcurrency ?? 16 });
+  summary.embedStats = scheduler.stats;
+  const plan = { new: [] as string[], changed: [] as string[], deleted: deleted.map((d) => d.path) };
+  let consecutiveModelFailures = 0;
+  let fatal: KbError | undefined;
+  let done = 0;
+
+  const processFile = async (file: WalkedFile): Promise<void> => {
+    const previous = existing.get(file.absPath);
+    const data = await readFile(file.absPath);
+    const contentHash = createHash('sha256').update(data).digest('hex');
+    if (previous && previous.contentHash === contentHash && previous.chunkerKey === ck && previous.embedKey === ek) {
+      summary.files.unchanged++;
+      if (!dryRun) store.touchDocument(previous.id, file.size, file.mtimeMs);
+      return;
+    }
+    (previous ? plan.changed : plan.new).push(file.path);
+    let doc: Pick<LoadedDocument, 'format' | 'title' | 'tags' | 'metadata' | 'warnings'>;
+    let drafts: ChunkDraft[];
+    const twin = previous ? undefined : store.twinOf(contentHash, ck, ek);
+    if (twin) {
+      // A renamed or copied file: same bytes, same settings, so the same chunks. No parsing, no embedding.
+      doc = { format: twin.format, ...(twin.title ? { title: twin.title } : {}), tags: twin.tags, metadata: {}, warnings: twin.warnings };
+      drafts = store.chunkDraftsOf(twin.id);
+      summary.files.copied++;
+    } else {
+      const loaded = await withTimeout(loadDocument(file.path, data), options.ingest.fileTimeoutMs, file.path);
+      doc = loaded;
+      drafts = await chunkDocument(loaded, chunking);
+    }
+    for (const w of doc.warnings) summary.warnings.push({ path: file.path, message: w });
+
+    const cached = store.cachedVectors(ek, drafts.map((d) => d.textHash));
+    const missing = [...new Map(drafts.filter((d) => !cached.has(d.textHash)).map((d) => [d.textHash, d])).values()];
+    summary.chunks.reused += drafts.length - missing.length;
+    summary.embeddingTokens += missing.reduce((n, d) => n + d.tokenEstimate, 0);
+    if (dryRun) {
+      summary.chunks.embedded += missing.length;
+      summary.chunks.added += drafts.length;
+      previous ? summary.files.changed++ : summary.files.new++;
+      return;
+    }
+    if (missing.length) {
+      // Vectors are stored as each batch returns, so a failure later in the file loses none of them.
+      await scheduler.embed(missing.map((d) => d.indexText), signal, (start, vectors) => {
+        store.putVectors(ek, vectors.map((vector, j) => ({ hash: missing[start + j]!.textHash, vector })));
+        for (let j = 0; j < vectors.length; j++) cached.set(missing[start + j]!.textHash, Float32Array.from(vectors[j]!));
+      });
+      summary.chunks.embedded += missing.length;
+    }
+    const { removed, added } = store.replaceDocument(
+      { absPath: file.absPath, root: file.root, path: file.path, format: doc.format, ...(doc.title ? { title: doc.title } : {}), tags: doc.tags, metadata: doc.metadata,
+        warnings: doc.warnings, contentHash, size: file.size, mtimeMs: file.mtimeMs, chunkerKey: ck, embedKey: ek },
+      drafts,
+    );
+    for (const id of removed) vectorIndex!.remove(id);
+    for (const { id, textHash } of added) vectorIndex!.add(id, cached.get(textHash)!);
+    summary.chunks.added += added.length;
+    summary.chunks.removed += removed.length;
+    previous ? summary.files.changed++ : summary.files.new++;
+  };
+
+  const worker = async (queue: WalkedFile[]) => {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      if (signal?.aborted || fatal) return;
+      try {
+        await processFile(file);
+        consecutiveModelFailures = 0;
+      } catch (error) {
+        if (isAbortError(error) && signal?.aborted) return;
+        const reason = error instanceof LoadError ? error.reason : error instanceof KbError ? error.message : `unexpected error: ${(error as Error)?.message ?? error}`;
+        summary.failures.push({ path: file.path, reason });
+        summary.files.failed++;
+        if (error instanceof ModelCallError) {
+          if (FATAL_MODEL_CODES.has(error.code) || ++consecutiveModelFailures >= MAX_CONSECUTIVE_MODEL_FAILURES) fatal = error;
+        }
+      } finally {
+        onProgress?.({ phase: 'index', done: ++done, total: todo.length, path: file.path });
+      }
+    }
+  };
+  const queue = [...todo];
+  // Several files in flight keep a remote embedder busy; the scheduler bounds the actual requests.
+  const parallelFiles = embedder.modelId.startsWith('local') ? 2 : Math.max(2, Math.min(options.maxConcurrency ?? 16, 32));
+  await Promise.all(Array.from({ length: parallelFiles }, () => worker(queue)));
+
+  if (!dryRun && !signal?.aborted && !fatal && deleted.length) {
+    const removed = store.removeDocuments(deleted.map((d) => d.id));
+    for (const id of removed) vectorIndex!.remove(id);
+    summary.chunks.removed += removed.length;
+    store.pruneVectors();
+  }
+  summary.files.deleted = dryRun || signal?.aborted || fatal ? 0 : deleted.length;
+  if (dryRun) {
+    summary.plan = plan;
+    summary.files.deleted = deleted.length;
+    summary.chunks.removed = deleted.length; // documents; chunk counts of deletions are not looked up in a dry run
+  }
+  if (vectorIndex) vectorIndex.save(store.generation());
+  if (options.pricePer1k !== undefined) summary.estimatedCostUsd = (summary.embeddingTokens / 1000) * options.pricePer1k;
+  if (embedder.tokensUsed !== undefined && !dryRun && !embedder.modelId.startsWith('local')) summary.embeddingTokens = embedder.tokensUsed;
+  if (signal?.aborted) summary.stoppedEarly = 'interrupted';
+  if (fatal) summary.stoppedEarly = fatal.message;
+  summary.durationMs = Date.now() - started;
+  onProgress?.({ phase: 'done', done, total: todo.length });
+  return summary;
+}
+
+function splitKey(key: string): [string, number] {
+  const at = key.lastIndexOf('@');
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, path: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LoadError(path, `parsing took longer than ${ms / 1000} s (ingest.fileTimeoutMs); skipped`, { code: 'TIMEOUT' })), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

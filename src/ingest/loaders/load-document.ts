@@ -1,0 +1,50 @@
+import { extname } from 'node:path';
+import { LoadError } from '../../errors.js';
+import type { DocumentFormat, LoadedDocument } from '../../types.js';
+import { htmlToSections } from './html-to-sections.js';
+import { loadMarkdown } from './load-markdown.js';
+
+export const FORMAT_BY_EXTENSION: Record<string, DocumentFormat> = {
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.txt': 'text',
+  '.text': 'text',
+  '.html': 'html',
+  '.htm': 'html',
+  '.pdf': 'pdf',
+  '.docx': 'docx',
+};
+
+export function formatOf(path: string): DocumentFormat | undefined {
+  return FORMAT_BY_EXTENSION[extname(path).toLowerCase()];
+}
+
+/** Parses one file's bytes by its extension. Throws LoadError naming the file and the reason. */
+export async function loadDocument(path: string, data: Buffer): Promise<LoadedDocument> {
+  const format = formatOf(path);
+  if (!format) throw new LoadError(path, `unsupported file type ${extname(path) || '(none)'}`, { code: 'UNSUPPORTED' });
+  if (data.length === 0) throw new LoadError(path, 'the file is empty', { code: 'EMPTY' });
+  let doc: LoadedDocument;
+  if (format === 'pdf') {
+    doc = await (await import('./load-pdf.js')).loadPdf(path, new Uint8Array(data));
+  } else if (format === 'docx') {
+    doc = await (await import('./load-docx.js')).loadDocx(path, data);
+  } else {
+    const text = decodeText(path, data);
+    if (format === 'markdown') doc = loadMarkdown(text);
+    else if (format === 'html') doc = { format, metadata: {}, warnings: [], ...htmlToSections(text) };
+    else doc = { format, tags: [], metadata: {}, warnings: [], sections: [{ text, headingPath: [], charStart: 0 }] };
+  }
+  if (!doc.sections.some((s) => s.text.trim())) throw new LoadError(path, 'no text could be extracted (the document is empty)', { code: 'EMPTY' });
+  return doc;
+}
+
+function decodeText(path: string, data: Buffer): string {
+  const head = data.subarray(0, 8192);
+  if (head.includes(0)) throw new LoadError(path, 'looks like a binary file (it contains NUL bytes), not text', { code: 'BINARY' });
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(data).replace(/\r\n?/g, '\n');
+  } catch (error) {
+    throw new LoadError(path, 'is not valid UTF-8 text; convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8)', { code: 'BAD_ENCODING', cause: error });
+  }
+}

@@ -1,0 +1,42 @@
+import type Database from 'better-sqlite3';
+import { analyzeTerms } from '../text/analyze-terms.js';
+
+/**
+ * How much of the question a text covers: the IDF-weighted share of the question's content terms that
+ * occur in it (0..1). Rare terms weigh most, so "What is the notice period?" is covered by a chunk that
+ * says "notice period", not by one that only says "what". Terms absent from the whole corpus count with the
+ * highest weight: a question about something the knowledge base never mentions scores low.
+ */
+export function createTermCoverage(db: Database.Database) {
+  ensureVocab(db);
+  const total = () => (db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) || 1;
+  const df = db.prepare('SELECT doc FROM chunks_vocab WHERE term = ?').pluck();
+  return (question: string) => {
+    const n = total();
+    const terms = [...new Set(analyzeTerms(question))];
+    const weights = terms.map((t) => {
+      const d = (df.get(t) as number | undefined) ?? 0;
+      return Math.log(1 + (n - d + 0.5) / (d + 0.5));
+    });
+    const sum = weights.reduce((a, b) => a + b, 0) || 1;
+    return (text: string): number => {
+      if (!terms.length) return 0;
+      const have = new Set(analyzeTerms(text));
+      let covered = 0;
+      terms.forEach((t, i) => {
+        if (have.has(t)) covered += weights[i]!;
+      });
+      return covered / sum;
+    };
+  };
+}
+
+function ensureVocab(db: Database.Database): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunks_vocab'").get()) {
+    try {
+      db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row')");
+    } catch {
+      // a read-only or busy database: coverage then falls back to unweighted terms via missing df rows
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import type { SearchFilters } from '../types.js';
+
+/** A WHERE fragment over `documents d` for the filters, with its parameters. */
+export function filterSql(filters: SearchFilters | undefined): { sql: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (!filters) return { sql: '1=1', params };
+  if (filters.pathPrefix) {
+    clauses.push('substr(d.path, 1, ?) = ?');
+    params.push(filters.pathPrefix.length, filters.pathPrefix);
+  }
+  if (filters.pathGlob) {
+    clauses.push('kb_glob(?, d.path)');
+    params.push(filters.pathGlob);
+  }
+  if (filters.formats?.length) {
+    clauses.push(`d.format IN (${filters.formats.map(() => '?').join(',')})`);
+    params.push(...filters.formats);
+  }
+  for (const tag of filters.tags ?? []) {
+    clauses.push('EXISTS (SELECT 1 FROM json_each(d.tags) WHERE lower(value) = lower(?))');
+    params.push(tag);
+  }
+  return { sql: clauses.length ? clauses.join(' AND ') : '1=1', params };
+}
+
+export function hasFilters(filters: SearchFilters | undefined): boolean {
+  return !!filters && !!(filters.pathPrefix || filters.pathGlob || filters.formats?.length || filters.tags?.length);
+}

@@ -1,0 +1,137 @@
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import hnswlib from 'hnswlib-node';
+import type { SqliteStore } from './sqlite-store.js';
+
+const { HierarchicalNSW } = hnswlib;
+
+interface Sidecar {
+  embedKey: string;
+  dimensions: number;
+  generation: number;
+  count: number;
+}
+
+/**
+ * The HNSW index, derived from the vectors in SQLite. Labels are chunk ids (never reused, so a marked-deleted
+ * label can never come back as another chunk). The file on disk carries the database generation it reflects;
+ * when that differs from the database, or the file is missing or unreadable, the index is rebuilt.
+ */
+export class VectorIndex {
+  private index: InstanceType<typeof HierarchicalNSW>;
+  private live = new Set<number>();
+  /** Generation of the database this index reflects. */
+  generation = -1;
+  rebuilt = false;
+
+  private constructor(
+    private readonly kbDir: string,
+    readonly embedKey: string,
+    readonly dimensions: number,
+  ) {
+    this.index = VectorIndex.empty(dimensions, 1024);
+  }
+
+  private static empty(dimensions: number, capacity: number) {
+    const index = new HierarchicalNSW('cosine', dimensions);
+    index.initIndex({ maxElements: capacity, m: 16, efConstruction: 200, randomSeed: 42, allowReplaceDeleted: true });
+    index.setEf(100);
+    return index;
+  }
+
+  /** Loads the saved index if it matches the database, else rebuilds it from the stored vectors. */
+  static open(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number): VectorIndex {
+    const vi = new VectorIndex(kbDir, embedKey, dimensions);
+    if (!vi.tryLoad(store)) vi.rebuild(store);
+    return vi;
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  private paths() {
+    return { index: join(this.kbDir, 'vectors.hnsw'), sidecar: join(this.kbDir, 'vectors.json') };
+  }
+
+  private tryLoad(store: SqliteStore): boolean {
+    const { index, sidecar } = this.paths();
+    if (!existsSync(index) || !existsSync(sidecar)) return false;
+    try {
+      const meta = JSON.parse(readFileSync(sidecar, 'utf8')) as Sidecar;
+      const generation = store.generation();
+      if (meta.embedKey !== this.embedKey || meta.dimensions !== this.dimensions || meta.generation !== generation) return false;
+      const loaded = new HierarchicalNSW('cosine', this.dimensions);
+      loaded.readIndexSync(index, true);
+      // Deleted labels stay in getIdsList, so the live set comes from the database; counts must agree.
+      const liveIds = (store.db.prepare('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash').pluck().all(this.embedKey) as number[]);
+      if (liveIds.length !== meta.count) return false;
+      loaded.setEf(100);
+      this.index = loaded;
+      this.live = new Set(liveIds);
+      this.generation = generation;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  rebuild(store: SqliteStore): void {
+    const generation = store.generation();
+    const items = [...store.liveVectors(this.embedKey)];
+    this.index = VectorIndex.empty(this.dimensions, Math.max(1024, Math.ceil(items.length * 1.25)));
+    this.live = new Set();
+    for (const { id, vector } of items) this.add(id, vector);
+    this.generation = generation;
+    this.rebuilt = true;
+  }
+
+  /** Brings the index up to date if the database moved on since it was loaded (another process wrote). */
+  refresh(store: SqliteStore): void {
+    if (store.generation() !== this.generation && !this.tryLoad(store)) this.rebuild(store);
+  }
+
+  add(id: number, vector: ArrayLike<number>): void {
+    if (this.live.has(id)) return;
+    if (this.index.getCurrentCount() >= this.index.getMaxElements()) this.index.resizeIndex(Math.ceil(this.index.getMaxElements() * 1.5) + 1024);
+    this.index.addPoint(Array.from(vector), id, true);
+    this.live.add(id);
+  }
+
+  remove(id: number): void {
+    if (!this.live.delete(id)) return;
+    this.index.markDelete(id);
+  }
+
+  /** Nearest live chunks by cosine similarity (1 = same direction). `allow` restricts the labels considered. */
+  search(vector: ArrayLike<number>, k: number, allow?: Set<number>): Array<{ id: number; similarity: number }> {
+    const n = Math.min(k, allow ? Math.min(allow.size, this.live.size) : this.live.size);
+    if (n <= 0) return [];
+    if (this.index.getEf() < n) this.index.setEf(n);
+    const filter = allow ? (label: number) => allow.has(label) : undefined;
+    const { neighbors, distances } = this.index.searchKnn(Array.from(vector), n, filter);
+    return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
+  }
+
+  /** Writes the index then its sidecar, each to a temp file renamed into place, so a crash leaves a detectably stale index, never a torn one. */
+  save(generation: number): void {
+    const { index, sidecar } = this.paths();
+    const tmpIndex = `${index}.${process.pid}.tmp`;
+    const tmpSidecar = `${sidecar}.${process.pid}.tmp`;
+    try {
+      this.index.writeIndexSync(tmpIndex);
+      renameSync(tmpIndex, index);
+      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size };
+      writeFileSync(tmpSidecar, JSON.stringify(meta));
+      renameSync(tmpSidecar, sidecar);
+      this.generation = generation;
+    } finally {
+      rmSync(tmpIndex, { force: true });
+      rmSync(tmpSidecar, { force: true });
+    }
+  }
+
+  liveIds(): Set<number> {
+    return new Set(this.live);
+  }
+}
