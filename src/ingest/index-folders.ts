@@ -3,8 +3,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { IndexMismatchError, isAbortError, KbError, LoadError, ModelCallError, UsageError } from '../errors.js';
 import { type Embedder, embedderKey } from '../models/embedder.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
-import { VectorIndex } from '../store/vector-index.js';
+import type { NewDocument, SqliteStore } from '../store/sqlite-store.js';
+import { openVectorIndexWriter } from '../store/vector-index-writer.js';
 import type { ChunkDraft, LoadedDocument } from '../types.js';
 import { type ChunkingOptions, chunkDocument, chunkerKey } from './chunk-document.js';
 import { createEmbedScheduler } from './embed-texts.js';
@@ -39,6 +39,8 @@ export interface IndexFoldersOptions {
 /** Errors after which going on would only fail every remaining file. */
 const FATAL_MODEL_CODES = new Set(['AccessDeniedException', 'NO_CREDENTIALS', 'ResourceNotFoundException', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException']);
 const MAX_CONSECUTIVE_MODEL_FAILURES = 3;
+const GROUP_COMMIT_FILES = 64;
+const GROUP_COMMIT_MS = 500;
 
 /**
  * Makes the index match the folders: new and changed files are parsed, chunked and embedded (only chunk texts
@@ -88,7 +90,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   });
   const deleted = [...existing.values()].filter((d) => !seen.has(d.absPath) && !unreadableDirs.some((p) => d.path.startsWith(p)));
 
-  const vectorIndex = dryRun ? undefined : VectorIndex.open(store, options.kbDir, ek, embedder.dimensions);
+  const vectorIndex = dryRun ? undefined : await openVectorIndexWriter(store, options.kbDir, ek, embedder.dimensions);
   const scheduler = createEmbedScheduler(embedder, { maxConcurrency: options.maxConcurrency ?? 16 });
   summary.embedStats = scheduler.stats;
   const plan = { new: [] as string[], changed: [] as string[], deleted: deleted.map((d) => d.path) };
@@ -131,24 +133,51 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       previous ? summary.files.changed++ : summary.files.new++;
       return;
     }
+    const newVectors: Array<{ hash: string; vector: number[] }> = [];
     if (missing.length) {
-      // Vectors are stored as each batch returns, so a failure later in the file loses none of them.
-      await scheduler.embed(missing.map((d) => d.indexText), signal, (start, vectors) => {
-        store.putVectors(ek, vectors.map((vector, j) => ({ hash: missing[start + j]!.textHash, vector })));
-        for (let j = 0; j < vectors.length; j++) cached.set(missing[start + j]!.textHash, Float32Array.from(vectors[j]!));
-      });
+      try {
+        await scheduler.embed(missing.map((d) => d.indexText), signal, (start, vectors) => {
+          vectors.forEach((vector, j) => {
+            const hash = missing[start + j]!.textHash;
+            newVectors.push({ hash, vector });
+            cached.set(hash, Float32Array.from(vector));
+          });
+        });
+      } catch (error) {
+        // What was embedded before the failure is kept, so the retry of this file only embeds the rest.
+        store.putVectors(ek, newVectors);
+        throw error;
+      }
       summary.chunks.embedded += missing.length;
     }
-    const { removed, added } = store.replaceDocument(
-      { absPath: file.absPath, root: file.root, path: file.path, format: doc.format, ...(doc.title ? { title: doc.title } : {}), tags: doc.tags, metadata: doc.metadata,
+    pending.push({
+      doc: { absPath: file.absPath, root: file.root, path: file.path, format: doc.format, ...(doc.title ? { title: doc.title } : {}), tags: doc.tags, metadata: doc.metadata,
         warnings: doc.warnings, contentHash, size: file.size, mtimeMs: file.mtimeMs, chunkerKey: ck, embedKey: ek },
-      drafts,
-    );
-    for (const id of removed) vectorIndex!.remove(id);
-    for (const { id, textHash } of added) vectorIndex!.add(id, cached.get(textHash)!);
-    summary.chunks.added += added.length;
-    summary.chunks.removed += removed.length;
-    previous ? summary.files.changed++ : summary.files.new++;
+      chunks: drafts,
+      newVectors,
+      vectors: cached,
+      isNew: !previous,
+    });
+    if (pending.length >= GROUP_COMMIT_FILES || Date.now() - lastFlush >= GROUP_COMMIT_MS) flush();
+  };
+
+  // Files are committed in small groups: each file is still all-or-nothing, and a crash loses at most the
+  // group in flight (re-done by the next run). Per-file commits made FTS5 write a segment per file.
+  const pending: Array<{ doc: NewDocument; chunks: ChunkDraft[]; newVectors: Array<{ hash: string; vector: number[] }>; vectors: Map<string, Float32Array>; isNew: boolean }> = [];
+  let lastFlush = Date.now();
+  const flush = () => {
+    lastFlush = Date.now();
+    if (!pending.length) return;
+    const group = pending.splice(0);
+    const results = store.replaceDocuments(group);
+    results.forEach(({ removed, added }, i) => {
+      const item = group[i]!;
+      for (const id of removed) vectorIndex!.remove(id);
+      for (const { id, textHash } of added) vectorIndex!.add(id, item.vectors.get(textHash)!);
+      summary.chunks.added += added.length;
+      summary.chunks.removed += removed.length;
+      item.isNew ? summary.files.new++ : summary.files.changed++;
+    });
   };
 
   const worker = async (queue: WalkedFile[]) => {
@@ -172,8 +201,9 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   };
   const queue = [...todo];
   // Several files in flight keep a remote embedder busy; the scheduler bounds the actual requests.
-  const parallelFiles = embedder.modelId.startsWith('local') ? 2 : Math.max(2, Math.min(options.maxConcurrency ?? 16, 32));
+  const parallelFiles = embedder.modelId.startsWith('local') ? 4 : Math.max(2, Math.min(options.maxConcurrency ?? 16, 32));
   await Promise.all(Array.from({ length: parallelFiles }, () => worker(queue)));
+  if (!dryRun) flush();
 
   if (!dryRun && !signal?.aborted && !fatal && deleted.length) {
     const removed = store.removeDocuments(deleted.map((d) => d.id));
@@ -187,7 +217,13 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     summary.files.deleted = deleted.length;
     summary.chunks.removed = deleted.length; // documents; chunk counts of deletions are not looked up in a dry run
   }
-  if (vectorIndex) vectorIndex.save(store.generation());
+  if (vectorIndex) {
+    try {
+      await vectorIndex.save(store.generation());
+    } finally {
+      await vectorIndex.close();
+    }
+  }
   if (options.pricePer1k !== undefined) summary.estimatedCostUsd = (summary.embeddingTokens / 1000) * options.pricePer1k;
   if (embedder.tokensUsed !== undefined && !dryRun && !embedder.modelId.startsWith('local')) summary.embeddingTokens = embedder.tokensUsed;
   if (signal?.aborted) summary.stoppedEarly = 'interrupted';

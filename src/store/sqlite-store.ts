@@ -60,20 +60,29 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
   db.function('kb_glob', { deterministic: true }, (pattern: unknown, path: unknown) => (globRegex(String(pattern)).test(String(path)) ? 1 : 0));
   if (!readonly) migrate(db);
   else migrate(db); // a fresh kb dir opened by a reader gets an empty, valid schema
 
-  const getMeta = (key: string): string | undefined => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
-  const setMeta = (key: string, value: string) => db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
-  const bumpGeneration = () => db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'").run();
+  const statements = new Map<string, Database.Statement>();
+  /** Prepared once per connection: preparing dominated small per-file transactions. */
+  const sql = (text: string): Database.Statement => {
+    let stmt = statements.get(text);
+    if (!stmt) statements.set(text, (stmt = db.prepare(text)));
+    return stmt;
+  };
+  const getMeta = (key: string): string | undefined => (sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  const setMeta = (key: string, value: string) => sql('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
+  const bumpGeneration = () => sql("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'").run();
 
-  const insertChunk = db.prepare(
+  const insertChunk = sql(
     'INSERT INTO chunks (document_id, ordinal, text, index_text, text_hash, page, heading, char_start, char_end, tokens) VALUES (?,?,?,?,?,?,?,?,?,?)',
   );
   const deleteChunksOf = (documentId: number): number[] => {
-    const ids = (db.prepare('SELECT id FROM chunks WHERE document_id = ?').all(documentId) as Array<{ id: number }>).map((r) => r.id);
-    db.prepare('DELETE FROM chunks WHERE document_id = ?').run(documentId);
+    const ids = (sql('SELECT id FROM chunks WHERE document_id = ?').all(documentId) as Array<{ id: number }>).map((r) => r.id);
+    sql('DELETE FROM chunks WHERE document_id = ?').run(documentId);
     return ids;
   };
 
@@ -86,60 +95,60 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
 
     documentsUnder(roots: string[]): DocumentRow[] {
       if (!roots.length) return [];
-      return (db.prepare(`SELECT * FROM documents WHERE root IN (${roots.map(() => '?').join(',')})`).all(...roots) as RawDoc[]).map(toDoc);
+      return (sql(`SELECT * FROM documents WHERE root IN (${roots.map(() => '?').join(',')})`).all(...roots) as RawDoc[]).map(toDoc);
     },
     allDocuments(): DocumentRow[] {
-      return (db.prepare('SELECT * FROM documents ORDER BY path').all() as RawDoc[]).map(toDoc);
+      return (sql('SELECT * FROM documents ORDER BY path').all() as RawDoc[]).map(toDoc);
     },
     listDocuments({ pathPrefix, limit = 50, offset = 0 }: { pathPrefix?: string; limit?: number; offset?: number }): { total: number; documents: DocumentRow[] } {
       const f = filterSql(pathPrefix ? { pathPrefix } : undefined);
-      const total = (db.prepare(`SELECT count(*) AS n FROM documents d WHERE ${f.sql}`).get(...f.params) as { n: number }).n;
+      const total = (sql(`SELECT count(*) AS n FROM documents d WHERE ${f.sql}`).get(...f.params) as { n: number }).n;
       const rows = db
         .prepare(`SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count FROM documents d WHERE ${f.sql} ORDER BY d.path LIMIT ? OFFSET ?`)
         .all(...f.params, limit, offset) as RawDoc[];
       return { total, documents: rows.map(toDoc) };
     },
     getDocument(id: number): DocumentRow | undefined {
-      const r = db.prepare('SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count FROM documents d WHERE id = ?').get(id) as RawDoc | undefined;
+      const r = sql('SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count FROM documents d WHERE id = ?').get(id) as RawDoc | undefined;
       return r && toDoc(r);
     },
     documentByAbsPath(absPath: string): DocumentRow | undefined {
-      const r = db.prepare('SELECT * FROM documents WHERE abs_path = ?').get(absPath) as RawDoc | undefined;
+      const r = sql('SELECT * FROM documents WHERE abs_path = ?').get(absPath) as RawDoc | undefined;
       return r && toDoc(r);
     },
     /** A document with this content built with these settings, whose chunks can be copied (a rename or a copy). */
     twinOf(contentHash: string, chunkerKey: string, embedKey: string): DocumentRow | undefined {
-      const r = db.prepare('SELECT * FROM documents WHERE content_hash = ? AND chunker_key = ? AND embed_key = ? LIMIT 1').get(contentHash, chunkerKey, embedKey) as RawDoc | undefined;
+      const r = sql('SELECT * FROM documents WHERE content_hash = ? AND chunker_key = ? AND embed_key = ? LIMIT 1').get(contentHash, chunkerKey, embedKey) as RawDoc | undefined;
       return r && toDoc(r);
     },
     chunkDraftsOf(documentId: number): ChunkDraft[] {
-      const rows = db.prepare('SELECT * FROM chunks WHERE document_id = ? ORDER BY ordinal').all(documentId) as Array<RawChunk & { index_text: string; text_hash: string; tokens: number }>;
+      const rows = sql('SELECT * FROM chunks WHERE document_id = ? ORDER BY ordinal').all(documentId) as Array<RawChunk & { index_text: string; text_hash: string; tokens: number }>;
       return rows.map((r) => ({
         ordinal: r.ordinal, text: r.text, indexText: r.index_text, textHash: r.text_hash, headingPath: r.heading ? r.heading.split(' > ') : [],
         charStart: r.char_start, charEnd: r.char_end, tokenEstimate: r.tokens, ...(r.page !== null ? { page: r.page } : {}),
       }));
     },
     chunksOf(documentId: number): StoredChunk[] {
-      return (db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.document_id = ? ORDER BY c.ordinal`).all(documentId) as RawChunk[]).map(toChunk);
+      return (sql(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.document_id = ? ORDER BY c.ordinal`).all(documentId) as RawChunk[]).map(toChunk);
     },
     chunksByIds(ids: number[]): Map<number, StoredChunk> {
       const out = new Map<number, StoredChunk>();
       for (let i = 0; i < ids.length; i += 500) {
         const part = ids.slice(i, i + 500);
-        const rows = db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (${part.map(() => '?').join(',')})`).all(...part) as RawChunk[];
+        const rows = sql(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (${part.map(() => '?').join(',')})`).all(...part) as RawChunk[];
         for (const r of rows) out.set(r.id, toChunk(r));
       }
       return out;
     },
     /** Chunks of a document next to `ordinal` (for merging neighbours). */
     chunkAt(documentId: number, ordinal: number): StoredChunk | undefined {
-      const r = db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.document_id = ? AND c.ordinal = ?`).get(documentId, ordinal) as RawChunk | undefined;
+      const r = sql(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.document_id = ? AND c.ordinal = ?`).get(documentId, ordinal) as RawChunk | undefined;
       return r && toChunk(r);
     },
     /** Ids of live chunks whose documents pass the filters. */
     chunkIdsMatching(filters: SearchFilters): Set<number> {
       const f = filterSql(filters);
-      return new Set((db.prepare(`SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE ${f.sql}`).all(...f.params) as Array<{ id: number }>).map((r) => r.id));
+      return new Set((sql(`SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE ${f.sql}`).all(...f.params) as Array<{ id: number }>).map((r) => r.id));
     },
     /** BM25 over FTS5; scores are returned positive, higher is better. */
     keywordSearch(match: string, limit: number, filters?: SearchFilters): Array<{ id: number; bm25: number }> {
@@ -155,60 +164,70 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
 
     cachedVectors(embedKey: string, hashes: string[]): Map<string, Float32Array> {
       const out = new Map<string, Float32Array>();
-      const stmt = db.prepare('SELECT vector FROM vectors WHERE embed_key = ? AND text_hash = ?').pluck();
-      for (const h of new Set(hashes)) {
-        const blob = stmt.get(embedKey, h) as Buffer | undefined;
-        if (blob) out.set(h, blobToVector(blob));
+      const unique = [...new Set(hashes)];
+      for (let i = 0; i < unique.length; i += 500) {
+        const part = unique.slice(i, i + 500);
+        const rows = sql(`SELECT text_hash, vector FROM vectors WHERE embed_key = ? AND text_hash IN (${part.map(() => '?').join(',')})`).all(embedKey, ...part) as Array<{ text_hash: string; vector: Buffer }>;
+        for (const r of rows) out.set(r.text_hash, blobToVector(r.vector));
       }
       return out;
     },
     putVectors(embedKey: string, items: Array<{ hash: string; vector: ArrayLike<number> }>): void {
-      const stmt = db.prepare('INSERT OR IGNORE INTO vectors (embed_key, text_hash, vector) VALUES (?, ?, ?)');
+      const stmt = sql('INSERT OR IGNORE INTO vectors (embed_key, text_hash, vector) VALUES (?, ?, ?)');
       db.transaction(() => {
         for (const it of items) stmt.run(embedKey, it.hash, vectorToBlob(it.vector));
       })();
     },
     /** Live chunk ids and their vectors for the model, for (re)building the HNSW index. */
     *liveVectors(embedKey: string): Generator<{ id: number; vector: Float32Array }> {
-      const stmt = db.prepare('SELECT c.id AS id, v.vector AS vector FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash ORDER BY c.id');
+      const stmt = sql('SELECT c.id AS id, v.vector AS vector FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash ORDER BY c.id');
       for (const r of stmt.iterate(embedKey) as Iterable<{ id: number; vector: Buffer }>) yield { id: r.id, vector: blobToVector(r.vector) };
     },
 
     /**
-     * Replaces a document and all its chunks in one transaction (insert or update by absolute path).
-     * Returns the chunk ids removed and added, for the vector index.
+     * Replaces documents and all their chunks (insert or update by absolute path) in one transaction: each
+     * document is all-or-nothing, and grouping several per commit keeps FTS5 from writing a segment per file.
+     * Returns, per document, the chunk ids removed and added, for the vector index.
      */
-    replaceDocument(doc: NewDocument, chunks: ChunkDraft[]): { documentId: number; removed: number[]; added: Array<{ id: number; textHash: string }> } {
+    replaceDocuments(items: Array<{ doc: NewDocument; chunks: ChunkDraft[]; newVectors?: Array<{ hash: string; vector: ArrayLike<number> }> }>): Array<{ documentId: number; removed: number[]; added: Array<{ id: number; textHash: string }> }> {
       return db.transaction(() => {
-        const existing = db.prepare('SELECT id FROM documents WHERE abs_path = ?').get(doc.absPath) as { id: number } | undefined;
-        const removed = existing ? deleteChunksOf(existing.id) : [];
-        const values = [doc.root, doc.path, doc.format, doc.title ?? null, JSON.stringify(doc.tags), JSON.stringify(doc.metadata), JSON.stringify(doc.warnings),
-          doc.contentHash, doc.size, doc.mtimeMs, doc.chunkerKey, doc.embedKey, new Date().toISOString()];
-        let documentId: number;
-        if (existing) {
-          db.prepare('UPDATE documents SET root=?, path=?, format=?, title=?, tags=?, metadata=?, warnings=?, content_hash=?, size=?, mtime_ms=?, chunker_key=?, embed_key=?, indexed_at=? WHERE id=?').run(...values, existing.id);
-          documentId = existing.id;
-        } else {
-          documentId = Number(db.prepare('INSERT INTO documents (root, path, format, title, tags, metadata, warnings, content_hash, size, mtime_ms, chunker_key, embed_key, indexed_at, abs_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)').run(...values, doc.absPath).lastInsertRowid);
-        }
-        const added = chunks.map((c) => {
-          const info = insertChunk.run(documentId, c.ordinal, c.text, c.indexText, c.textHash, c.page ?? null, c.headingPath.join(' > ') || null, c.charStart, c.charEnd, c.tokenEstimate);
-          return { id: Number(info.lastInsertRowid), textHash: c.textHash };
+        const putVector = sql('INSERT OR IGNORE INTO vectors (embed_key, text_hash, vector) VALUES (?, ?, ?)');
+        const results = items.map(({ doc, chunks, newVectors = [] }) => {
+          for (const v of newVectors) putVector.run(doc.embedKey, v.hash, vectorToBlob(v.vector));
+          const existing = sql('SELECT id FROM documents WHERE abs_path = ?').get(doc.absPath) as { id: number } | undefined;
+          const removed = existing ? deleteChunksOf(existing.id) : [];
+          const values = [doc.root, doc.path, doc.format, doc.title ?? null, JSON.stringify(doc.tags), JSON.stringify(doc.metadata), JSON.stringify(doc.warnings),
+            doc.contentHash, doc.size, doc.mtimeMs, doc.chunkerKey, doc.embedKey, new Date().toISOString()];
+          let documentId: number;
+          if (existing) {
+            sql('UPDATE documents SET root=?, path=?, format=?, title=?, tags=?, metadata=?, warnings=?, content_hash=?, size=?, mtime_ms=?, chunker_key=?, embed_key=?, indexed_at=? WHERE id=?').run(...values, existing.id);
+            documentId = existing.id;
+          } else {
+            documentId = Number(sql('INSERT INTO documents (root, path, format, title, tags, metadata, warnings, content_hash, size, mtime_ms, chunker_key, embed_key, indexed_at, abs_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)').run(...values, doc.absPath).lastInsertRowid);
+          }
+          const added = chunks.map((c) => {
+            const info = insertChunk.run(documentId, c.ordinal, c.text, c.indexText, c.textHash, c.page ?? null, c.headingPath.join(' > ') || null, c.charStart, c.charEnd, c.tokenEstimate);
+            return { id: Number(info.lastInsertRowid), textHash: c.textHash };
+          });
+          return { documentId, removed, added };
         });
-        bumpGeneration();
-        return { documentId, removed, added };
+        if (items.length) bumpGeneration();
+        return results;
       })();
+    },
+    replaceDocument(doc: NewDocument, chunks: ChunkDraft[]) {
+      return this.replaceDocuments([{ doc, chunks }])[0]!;
     },
     /** Same content, new mtime: record it so the next run skips the file without hashing it. */
     touchDocument(id: number, size: number, mtimeMs: number): void {
-      db.prepare('UPDATE documents SET size = ?, mtime_ms = ? WHERE id = ?').run(size, mtimeMs, id);
+      sql('UPDATE documents SET size = ?, mtime_ms = ? WHERE id = ?').run(size, mtimeMs, id);
     },
     removeDocuments(ids: number[]): number[] {
       return db.transaction(() => {
         const removed: number[] = [];
         for (const id of ids) {
           removed.push(...deleteChunksOf(id));
-          db.prepare('DELETE FROM documents WHERE id = ?').run(id);
+          sql('DELETE FROM documents WHERE id = ?').run(id);
         }
         if (ids.length) bumpGeneration();
         return removed;
@@ -216,21 +235,21 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
     },
     /** Drops cached vectors no live chunk uses (after a run), keeping the file from growing without bound. */
     pruneVectors(): number {
-      return db.prepare('DELETE FROM vectors WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.text_hash = vectors.text_hash)').run().changes;
+      return sql('DELETE FROM vectors WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.text_hash = vectors.text_hash)').run().changes;
     },
     counts(): { documents: number; chunks: number; vectors: number; tokens: number } {
-      return db.prepare('SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks, (SELECT count(*) FROM vectors) AS vectors, (SELECT coalesce(sum(tokens),0) FROM chunks) AS tokens').get() as {
+      return sql('SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks, (SELECT count(*) FROM vectors) AS vectors, (SELECT coalesce(sum(tokens),0) FROM chunks) AS tokens').get() as {
         documents: number; chunks: number; vectors: number; tokens: number;
       };
     },
     startRun(): number {
-      return Number(db.prepare("INSERT INTO runs (started_at, status) VALUES (?, 'running')").run(new Date().toISOString()).lastInsertRowid);
+      return Number(sql("INSERT INTO runs (started_at, status) VALUES (?, 'running')").run(new Date().toISOString()).lastInsertRowid);
     },
     finishRun(id: number, status: string, summary: unknown): void {
-      db.prepare('UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?').run(new Date().toISOString(), status, JSON.stringify(summary), id);
+      sql('UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?').run(new Date().toISOString(), status, JSON.stringify(summary), id);
     },
     lastRun(): { id: number; startedAt: string; finishedAt?: string; status: string; summary?: unknown } | undefined {
-      const r = db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() as { id: number; started_at: string; finished_at: string | null; status: string; summary: string | null } | undefined;
+      const r = sql('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() as { id: number; started_at: string; finished_at: string | null; status: string; summary: string | null } | undefined;
       return r && { id: r.id, startedAt: r.started_at, ...(r.finished_at ? { finishedAt: r.finished_at } : {}), status: r.status, ...(r.summary ? { summary: JSON.parse(r.summary) } : {}) };
     },
     close(): void {

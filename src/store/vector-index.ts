@@ -34,7 +34,7 @@ export class VectorIndex {
 
   private static empty(dimensions: number, capacity: number) {
     const index = new HierarchicalNSW('cosine', dimensions);
-    index.initIndex({ maxElements: capacity, m: 16, efConstruction: 200, randomSeed: 42, allowReplaceDeleted: true });
+    index.initIndex({ maxElements: capacity, m: 12, efConstruction: 40, randomSeed: 42, allowReplaceDeleted: true });
     index.setEf(100);
     return index;
   }

@@ -1,0 +1,27 @@
+import { acquireIndexLock } from '../../store/index-lock.js';
+import { openStore } from '../../store/sqlite-store.js';
+import { verifyStore } from '../../store/verify-store.js';
+import type { CommandRun } from '../cli-context.js';
+import { configFor } from '../open-kb.js';
+
+/** Exit 0 when clean, 2 with the list of problems. --repair takes the index lock. */
+export const run: CommandRun = async (_args, options, ctx) => {
+  const config = configFor(ctx, options);
+  const store = openStore(config.kbDir);
+  const release = options.repair ? await acquireIndexLock(config.kbDir, { wait: true, ...(ctx.signal ? { signal: ctx.signal } : {}) }) : () => {};
+  try {
+    const report = verifyStore(store, config.kbDir, { repair: !!options.repair });
+    if (options.json) ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      const lines = [`Checked ${report.checks.length} invariants in ${report.durationMs.toFixed(0)} ms: ${report.problems.length ? `${report.problems.length} problem(s)` : 'all clean'}.`];
+      for (const p of report.problems) lines.push(`  ✗ ${p.check}: ${p.detail}${p.repairable && !options.repair ? ' (kb verify --repair fixes this)' : ''}`);
+      for (const r of report.repaired) lines.push(`  repaired: ${r}`);
+      for (const n of report.notes) lines.push(`  note: ${n}`);
+      ctx.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return report.ok ? 0 : 2;
+  } finally {
+    release();
+    store.close();
+  }
+};
