@@ -57,9 +57,9 @@ export const configSchema = z
         vectorWeight: z.number().min(0).optional(),
         keywordWeight: z.number().min(0).optional(),
         /** Least IDF-weighted share of the question's terms a chunk must contain to be used as a source. */
-        minCoverage: z.number().min(0).max(1).default(0.45),
+        minCoverage: z.number().min(0).max(1).default(0.3),
       })
-      .default({ topK: 6, candidates: 50, minCoverage: 0.45 }),
+      .default({ topK: 6, candidates: 50, minCoverage: 0.3 }),
     answer: z
       .object({
         model: z.string().default('anthropic.claude-3-5-haiku-20241022-v1:0'),

@@ -12,7 +12,7 @@ export const EXTRACTIVE_MODEL_ID = 'extractive';
  * verbatim and cites each. It never writes a word of its own, so every claim is exactly what a source says;
  * it cannot synthesise across sources or answer what no single sentence states.
  */
-export function createExtractiveAnswerer({ maxSentences = 3, maxChars = 700, minScore = 0.3 } = {}): Answerer {
+export function createExtractiveAnswerer({ maxSentences = 3, maxChars = 700, minScore = 0.15 } = {}): Answerer {
   return {
     modelId: EXTRACTIVE_MODEL_ID,
     async rewriteQuery(question, history) {
@@ -20,12 +20,14 @@ export function createExtractiveAnswerer({ maxSentences = 3, maxChars = 700, min
     },
     async answer({ question, sources, onToken }: AnswerInput): Promise<AnswerResult> {
       const qTerms = [...new Set(analyzeTerms(question))];
-      const candidates: Array<{ sentence: string; source: Source; score: number; terms: Set<string> }> = [];
+      const candidates: Array<{ sentence: string; source: Source; score: number; terms: Set<string>; context: Set<string> }> = [];
       for (const source of sources) {
+        // The section heading is the sentence's context: "25 days per calendar year" under "Vacation" answers a vacation question.
+        const context = new Set(analyzeTerms(source.heading ?? ''));
         for (const sentence of splitSentences(source.text)) {
           const clean = sentence.replace(/^#+\s*/, '').replace(/^[-*•]\s+/, '').trim();
           if (clean.split(/\s+/).length < 4 || /^\|?[\s:|-]+\|?$/.test(clean)) continue; // headings, fragments and table rules answer nothing
-          candidates.push({ sentence: clean, source, score: 0, terms: new Set(analyzeTerms(clean)) });
+          candidates.push({ sentence: clean, source, score: 0, terms: new Set(analyzeTerms(clean)), context });
         }
       }
       // Terms rare among the candidate sentences discriminate; a term in every sentence says little.
@@ -35,9 +37,13 @@ export function createExtractiveAnswerer({ maxSentences = 3, maxChars = 700, min
         let covered = 0;
         let matched = 0;
         for (const t of qTerms) {
-          if (!c.terms.has(t)) continue;
-          covered += weight.get(t)!;
-          matched++;
+          if (c.terms.has(t)) {
+            covered += weight.get(t)!;
+            matched++;
+          } else if (c.context.has(t)) {
+            covered += weight.get(t)! / 2;
+            matched += 0.5;
+          }
         }
         // Weighted coverage times the square root of the share of distinct terms matched: one rare word
         // ("long" in "how long") must not outrank a sentence that has the question's subject.

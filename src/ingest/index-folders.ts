@@ -113,7 +113,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     const twin = previous ? undefined : store.twinOf(contentHash, ck, ek);
     if (twin) {
       // A renamed or copied file: same bytes, same settings, so the same chunks. No parsing, no embedding.
-      doc = { format: twin.format, ...(twin.title ? { title: twin.title } : {}), tags: twin.tags, metadata: {}, warnings: twin.warnings };
+      doc = { format: twin.format, ...(twin.title ? { title: twin.title } : {}), tags: twin.tags, metadata: twin.metadata, warnings: twin.warnings };
       drafts = store.chunkDraftsOf(twin.id);
       summary.files.copied++;
     } else {

@@ -5,25 +5,35 @@ import type { RankedChunk } from '../types.js';
  * score, the texts joined without their overlap), instead of the same passage appearing twice.
  */
 export function mergeNeighbours(ranked: RankedChunk[]): RankedChunk[] {
+  // Groups can only grow by one neighbour per pass; repeat until no two groups touch (ordinals 3, 0, 1, 2 -> one).
+  let current = ranked.map((c) => ({ ...c, mergedIds: [...c.mergedIds] }));
+  for (;;) {
+    const next = mergePass(current);
+    if (next.length === current.length) return next;
+    current = next;
+  }
+}
+
+function mergePass(ranked: RankedChunk[]): RankedChunk[] {
   const out: RankedChunk[] = [];
   for (const chunk of ranked) {
     const host = out.find(
       (r) => r.documentId === chunk.documentId && r.heading === chunk.heading && r.page === chunk.page &&
-        (chunk.ordinal === r.ordinal + r.mergedIds.length || chunk.ordinal === r.ordinal - 1),
+        (chunk.ordinal === r.ordinal + r.mergedIds.length || chunk.ordinal + chunk.mergedIds.length === r.ordinal),
     );
     if (!host) {
-      out.push({ ...chunk, mergedIds: [chunk.id] });
+      out.push({ ...chunk, mergedIds: chunk.mergedIds.length ? [...chunk.mergedIds] : [chunk.id] });
       continue;
     }
     if (chunk.ordinal < host.ordinal) {
       host.text = joinOverlapping(chunk.text, host.text);
       host.ordinal = chunk.ordinal;
       host.charStart = chunk.charStart;
-      host.mergedIds.unshift(chunk.id);
+      host.mergedIds.unshift(...chunk.mergedIds);
     } else {
       host.text = joinOverlapping(host.text, chunk.text);
       host.charEnd = chunk.charEnd;
-      host.mergedIds.push(chunk.id);
+      host.mergedIds.push(...chunk.mergedIds);
     }
   }
   return out;

@@ -14,6 +14,7 @@ export interface DocumentRow {
   format: DocumentFormat;
   title?: string;
   tags: string[];
+  metadata: Record<string, unknown>;
   warnings: string[];
   contentHash: string;
   size: number;
@@ -24,10 +25,10 @@ export interface DocumentRow {
   chunkCount?: number;
 }
 
-export type NewDocument = Omit<DocumentRow, 'id' | 'indexedAt' | 'chunkCount'> & { metadata: Record<string, unknown> };
+export type NewDocument = Omit<DocumentRow, 'id' | 'indexedAt' | 'chunkCount'>;
 
 interface RawDoc {
-  id: number; abs_path: string; root: string; path: string; format: DocumentFormat; title: string | null; tags: string;
+  id: number; abs_path: string; root: string; path: string; format: DocumentFormat; title: string | null; tags: string; metadata: string;
   warnings: string; content_hash: string; size: number; mtime_ms: number; chunker_key: string; embed_key: string; indexed_at: string; chunk_count?: number;
 }
 interface RawChunk {
@@ -36,7 +37,7 @@ interface RawChunk {
 
 const toDoc = (r: RawDoc): DocumentRow => ({
   id: r.id, absPath: r.abs_path, root: r.root, path: r.path, format: r.format, ...(r.title ? { title: r.title } : {}),
-  tags: JSON.parse(r.tags) as string[], warnings: JSON.parse(r.warnings) as string[], contentHash: r.content_hash, size: r.size,
+  tags: JSON.parse(r.tags) as string[], metadata: JSON.parse(r.metadata ?? '{}') as Record<string, unknown>, warnings: JSON.parse(r.warnings) as string[], contentHash: r.content_hash, size: r.size,
   mtimeMs: r.mtime_ms, chunkerKey: r.chunker_key, embedKey: r.embed_key, indexedAt: r.indexed_at,
   ...(r.chunk_count !== undefined ? { chunkCount: r.chunk_count } : {}),
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
@@ -10,6 +11,9 @@ interface Sidecar {
   dimensions: number;
   generation: number;
   count: number;
+  /** Size and SHA-256 of vectors.hnsw: hnswlib trusts its input and can crash on a damaged file. */
+  bytes: number;
+  sha256: string;
 }
 
 /**
@@ -61,6 +65,8 @@ export class VectorIndex {
       const meta = JSON.parse(readFileSync(sidecar, 'utf8')) as Sidecar;
       const generation = store.generation();
       if (meta.embedKey !== this.embedKey || meta.dimensions !== this.dimensions || meta.generation !== generation) return false;
+      const bytes = readFileSync(index);
+      if (bytes.length !== meta.bytes || createHash('sha256').update(bytes).digest('hex') !== meta.sha256) return false;
       const loaded = new HierarchicalNSW('cosine', this.dimensions);
       loaded.readIndexSync(index, true);
       // Deleted labels stay in getIdsList, so the live set comes from the database; counts must agree.
@@ -70,6 +76,7 @@ export class VectorIndex {
       this.index = loaded;
       this.live = new Set(liveIds);
       this.generation = generation;
+      this.rebuilt = false;
       return true;
     } catch {
       return false;
@@ -120,8 +127,12 @@ export class VectorIndex {
     const tmpSidecar = `${sidecar}.${process.pid}.tmp`;
     try {
       this.index.writeIndexSync(tmpIndex);
+      const bytes = readFileSync(tmpIndex);
       renameSync(tmpIndex, index);
-      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size };
+      const meta: Sidecar = {
+        embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size,
+        bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'),
+      };
       writeFileSync(tmpSidecar, JSON.stringify(meta));
       renameSync(tmpSidecar, sidecar);
       this.generation = generation;

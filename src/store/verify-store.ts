@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
@@ -113,7 +114,7 @@ function checkHnsw(store: SqliteStore, kbDir: string, embedKey: string, dimensio
   const file = join(kbDir, 'vectors.hnsw');
   const sidecarFile = join(kbDir, 'vectors.json');
   if (!existsSync(file) || !existsSync(sidecarFile)) return 'the vector index file is missing (it is rebuilt on the next query)';
-  let sidecar: { generation: number; embedKey: string; count: number };
+  let sidecar: { generation: number; embedKey: string; count: number; bytes?: number; sha256?: string };
   try {
     sidecar = JSON.parse(readFileSync(sidecarFile, 'utf8'));
   } catch {
@@ -121,6 +122,10 @@ function checkHnsw(store: SqliteStore, kbDir: string, embedKey: string, dimensio
   }
   if (sidecar.embedKey !== embedKey) return `the vector index was built with ${sidecar.embedKey}, the database with ${embedKey}`;
   if (sidecar.generation !== store.generation()) return `the vector index is stale (generation ${sidecar.generation}, database ${store.generation()})`;
+  const bytes = readFileSync(file);
+  if (bytes.length !== sidecar.bytes || createHash('sha256').update(bytes).digest('hex') !== sidecar.sha256) {
+    return 'the vector index file does not match its recorded size and checksum (damaged or torn write)';
+  }
   const index = new hnswlib.HierarchicalNSW('cosine', dimensions);
   try {
     index.readIndexSync(file, true);

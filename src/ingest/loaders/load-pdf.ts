@@ -6,8 +6,9 @@ export async function loadPdf(path: string, data: Uint8Array): Promise<LoadedDoc
   const { PDFParse } = await import('pdf-parse');
   const parser = new PDFParse({ data, verbosity: 0 });
   try {
-    const info = await parser.getInfo().catch(() => undefined);
+    // getText first: a failed first load (e.g. a password) detaches the data, so a second call would hide the cause.
     const result = await parser.getText();
+    const info = await parser.getInfo().catch(() => undefined);
     const sections: Section[] = [];
     const scanned: number[] = [];
     let offset = 0;
@@ -27,7 +28,7 @@ export async function loadPdf(path: string, data: Uint8Array): Promise<LoadedDoc
   } catch (error) {
     if (error instanceof LoadError) throw error;
     const name = (error as Error)?.name ?? '';
-    if (name === 'PasswordException') throw new LoadError(path, 'the PDF is encrypted with a password; decrypt it (e.g. qpdf --decrypt) to index it', { code: 'PDF_ENCRYPTED', cause: error });
+    if (name === 'PasswordException' || /password/i.test((error as Error)?.message ?? '')) throw new LoadError(path, 'the PDF is encrypted with a password; decrypt it (e.g. qpdf --decrypt) to index it', { code: 'PDF_ENCRYPTED', cause: error });
     if (name === 'InvalidPDFException' || name === 'FormatError') throw new LoadError(path, `not a valid PDF or the file is damaged (${(error as Error).message})`, { code: 'PDF_INVALID', cause: error });
     throw new LoadError(path, `the PDF could not be parsed (${(error as Error)?.message ?? error})`, { code: 'PDF_FAILED', cause: error });
   } finally {
