@@ -25,7 +25,8 @@ export function createExtractiveAnswerer({ maxSentences = 3, maxChars = 700, min
         // The section heading is the sentence's context: "25 days per calendar year" under "Vacation" answers a vacation question.
         const context = new Set(analyzeTerms(source.heading ?? ''));
         for (const sentence of splitSentences(source.text)) {
-          const clean = sentence.replace(/^#+\s*/, '').replace(/^[-*•]\s+/, '').trim();
+          // Leading structure is not part of the claim (heading marks, bullets, list numbers, checkboxes); the rest stays verbatim.
+          const clean = sentence.replace(/^#+\s*/, '').replace(/^([-*•]|\d+[.)])\s+/, '').replace(/^\[[ x]\]\s*/i, '').trim();
           if (clean.split(/\s+/).length < 4 || /^\|?[\s:|-]+\|?$/.test(clean)) continue; // headings, fragments and table rules answer nothing
           candidates.push({ sentence: clean, source, score: 0, terms: new Set(analyzeTerms(clean)), context });
         }
@@ -54,8 +55,10 @@ export function createExtractiveAnswerer({ maxSentences = 3, maxChars = 700, min
       candidates.sort((a, b) => b.score - a.score);
       const picked: typeof candidates = [];
       let chars = 0;
+      // Further sentences must be nearly as good as the best one: a weak runner-up is noise, not support.
+      const floor = Math.max(minScore, 0.6 * (candidates[0]?.score ?? 0));
       for (const c of candidates) {
-        if (c.score < minScore || picked.length >= maxSentences || chars + c.sentence.length > maxChars && picked.length) break;
+        if (c.score < floor || picked.length >= maxSentences || chars + c.sentence.length > maxChars && picked.length) break;
         if (picked.some((p) => overlap(p.terms, c.terms) > 0.8)) continue;
         picked.push(c);
         chars += c.sentence.length;
