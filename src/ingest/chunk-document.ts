@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { CHARS_PER_TOKEN, estimateTokens } from '../text/estimate-tokens.js';
 import type { ChunkDraft, LoadedDocument } from '../types.js';
 
 /** Bump when chunk boundaries or index text change for the same settings: documents are then re-chunked. */
@@ -15,12 +16,6 @@ export function chunkerKey({ targetTokens, overlapTokens }: ChunkingOptions): st
   return `v${CHUNKER_VERSION}:${targetTokens}:${overlapTokens}`;
 }
 
-// Token counts are estimated at 4 characters per token (English prose with BPE tokenizers lands at 3.5-4.5);
-// exact counts would need the provider's tokenizer, which we do not ship.
-export const CHARS_PER_TOKEN = 4;
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / CHARS_PER_TOKEN);
-}
 
 /**
  * Structure first (sections from the loader: headings, pages), then size: each section is split into chunks

@@ -1,0 +1,127 @@
+import { priceFor, type KbConfig } from '../config.js';
+import { estimateTokens } from '../text/estimate-tokens.js';
+import type { AnswerResult, ChatTurn } from '../types.js';
+import type { AnswerInput, AnswerParams, Answerer } from './answerer.js';
+import { buildGroundedPrompt, buildRewritePrompt, isNotFoundAnswer } from './build-grounded-prompt.js';
+import { checkSupport } from './check-support.js';
+import { notFoundAnswer } from './not-found-answer.js';
+import { parseCitations } from './parse-citations.js';
+
+/** One model call in our own types; `src/models/bedrock-chat.ts` `streamChat` is the Bedrock one. */
+export interface ChatRequest {
+  system: string;
+  /** Alternating turns starting and ending with a user turn. */
+  messages: ChatTurn[];
+  /** Effective inference parameters: config defaults already applied. */
+  params: AnswerParams;
+  signal?: AbortSignal;
+  /** Called with each piece of text as it arrives (raw: markers are checked only in the final answer). */
+  onToken?: (text: string) => void;
+}
+
+export interface ChatReply {
+  text: string;
+  /** Tokens the provider reported; 0 when it did not report. */
+  inputTokens: number;
+  outputTokens: number;
+  /** Provider stop reason, e.g. "end_turn", "max_tokens", "guardrail_intervened". */
+  stopReason?: string;
+}
+
+export type ChatFn = (request: ChatRequest) => Promise<ChatReply>;
+
+export interface LlmAnswererOptions {
+  /** Talks to the model; injected so tests use a recording double and the app binds `streamChat` to a model. */
+  chat: ChatFn;
+  config: Pick<KbConfig, 'answer' | 'prices'>;
+  /** Recorded in results and used for prices; defaults to config.answer.model. */
+  modelId?: string;
+}
+
+const REWRITE_MAX_TOKENS = 120;
+
+/** An Answerer that asks a chat model for a cited answer grounded in the sources. */
+export function createLlmAnswerer({ chat, config, modelId = config.answer.model }: LlmAnswererOptions): Answerer {
+  const defaults = config.answer;
+
+  async function answer({ question, sources, history = [], params: overrides, signal, onToken }: AnswerInput): Promise<AnswerResult> {
+    const params = effectiveParams(defaults, overrides);
+    const prompt = buildGroundedPrompt({
+      question,
+      sources,
+      history,
+      contextTokens: defaults.contextTokens,
+      maxOutputTokens: params.maxTokens,
+      maxSourceTokens: defaults.maxSourceTokens,
+    });
+    // Nothing to ground an answer in: saying so costs no model call.
+    if (prompt.packedSources.length === 0) {
+      const none = notFoundAnswer([], modelId);
+      onToken?.(none.answer);
+      return none;
+    }
+    const reply = await chat({ system: prompt.system, messages: prompt.messages, params, ...(signal ? { signal } : {}), ...(onToken ? { onToken } : {}) });
+    const parsed = parseCitations(reply.text, prompt.packedSources);
+    const support = checkSupport({ citedSentences: parsed.citedSentences, sources: prompt.packedSources });
+    const citations = parsed.citations.map((c) => ({ ...c, supported: support.supported.get(c.n) ?? false }));
+    const blocked = reply.stopReason === 'guardrail_intervened';
+    // A provider that reports no usage gets our estimate: a cost shown low is worse than one shown rough.
+    const inputTokens = reply.inputTokens || prompt.estimatedInputTokens;
+    const outputTokens = reply.outputTokens || estimateTokens(reply.text);
+    const usd = costUsd(inputTokens, outputTokens);
+    return {
+      answer: parsed.text,
+      found: !blocked && !(citations.length === 0 && isNotFoundAnswer(parsed.text)),
+      citations,
+      sources: prompt.packedSources,
+      usage: { inputTokens, outputTokens, embeddingTokens: 0 },
+      ...(usd !== undefined ? { cost: { usd, byModel: { [modelId]: usd } } } : {}),
+      ...(parsed.removedMarkers > 0 ? { removedMarkers: parsed.removedMarkers } : {}),
+      model: modelId,
+    };
+  }
+
+  function costUsd(inputTokens: number, outputTokens: number): number | undefined {
+    const price = priceFor(config, modelId);
+    return price ? (inputTokens / 1000) * price.inputPer1k + (outputTokens / 1000) * price.outputPer1k : undefined;
+  }
+
+  async function rewriteQuery(question: string, history: ChatTurn[], signal?: AbortSignal) {
+    // A first question is already standalone.
+    if (!history.some((turn) => turn.content.trim())) return { query: question.trim(), inputTokens: 0, outputTokens: 0 };
+    const prompt = buildRewritePrompt({ question, history });
+    const params: AnswerParams = {
+      maxTokens: REWRITE_MAX_TOKENS,
+      temperature: 0,
+      ...(defaults.guardrail ? { guardrail: defaults.guardrail } : {}),
+    };
+    const reply = await chat({ ...prompt, params, ...(signal ? { signal } : {}) });
+    return { query: cleanQuery(reply.text) || question.trim(), inputTokens: reply.inputTokens, outputTokens: reply.outputTokens };
+  }
+
+  return { modelId, answer, rewriteQuery };
+}
+
+/** Config defaults overlaid with the request's set fields; maxTokens is always explicit. */
+export function effectiveParams(defaults: KbConfig['answer'], overrides: AnswerParams = {}): AnswerParams & { maxTokens: number } {
+  const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as AnswerParams;
+  return {
+    temperature: defaults.temperature,
+    ...(defaults.topP !== undefined ? { topP: defaults.topP } : {}),
+    ...(defaults.topK !== undefined ? { topK: defaults.topK } : {}),
+    ...(defaults.stopSequences ? { stopSequences: defaults.stopSequences } : {}),
+    ...(defaults.guardrail ? { guardrail: defaults.guardrail } : {}),
+    ...set,
+    maxTokens: set.maxTokens ?? defaults.maxTokens,
+  };
+}
+
+/** First non-empty line, without a "Query:" label or wrapping quotes. */
+function cleanQuery(text: string): string {
+  const line = text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  return line
+    .replace(/^(standalone\s+)?(search\s+)?query\s*:\s*/i, '')
+    .replace(/^["'“](.*)["'”]$/, '$1')
+    .trim()
+    .slice(0, 500);
+}
