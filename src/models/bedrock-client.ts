@@ -28,7 +28,9 @@ export function createBedrockClient({ bedrock, bearerToken }: BedrockClientOptio
     region,
     ...(bedrock.endpoint ? { endpoint: bedrock.endpoint } : {}),
     ...(bedrock.profile ? { profile: bedrock.profile } : {}),
-    ...(bearerToken ? { token: { token: bearerToken }, authSchemePreference: ['httpBearerAuth'] } : {}),
+    // Without a configured key, insist on SigV4: the SDK would otherwise pick up AWS_BEARER_TOKEN_BEDROCK from
+    // process.env by itself, behind loadConfig's back.
+    ...(bearerToken ? { token: { token: bearerToken }, authSchemePreference: ['httpBearerAuth'] } : { authSchemePreference: ['sigv4'] }),
     retryMode: 'adaptive',
     maxAttempts: bedrock.maxAttempts,
     requestHandler: new NodeHttp2Handler({ requestTimeout: bedrock.requestTimeoutMs, disableConcurrentStreams: true }),

@@ -32,6 +32,13 @@ export function toModelCallError(error: unknown, ctx: { modelId: string; region?
       { ...base, isRetryable: false, code: 'NO_CREDENTIALS' },
     );
   }
+  if (name === 'AccessDeniedException' && /authorization|signature|credential|token|not authorized to perform/i.test(e.message ?? '')) {
+    return new ModelCallError(
+      `Bedrock refused the request's credentials for ${where} (${e.message}). Check the AWS credentials or Bedrock API key, ` +
+        'and that your IAM policy allows bedrock:InvokeModel.',
+      { ...base, isRetryable: false, code: 'AccessDeniedException' },
+    );
+  }
   if (name === 'AccessDeniedException') {
     return new ModelCallError(
       `Access denied to ${where}: ${e.message}. Enable model access in the Bedrock console for ${ctx.modelId}` +
@@ -45,7 +52,7 @@ export function toModelCallError(error: unknown, ctx: { modelId: string; region?
       isRetryable: false,
     });
   }
-  if (name === 'UnrecognizedClientException' || name === 'InvalidSignatureException' || name === 'ExpiredTokenException') {
+  if (['UnrecognizedClientException', 'InvalidSignatureException', 'IncompleteSignatureException', 'ExpiredTokenException', 'MissingAuthenticationTokenException'].includes(name)) {
     return new ModelCallError(`Bedrock rejected the credentials (${name}: ${e.message}). Refresh them (e.g. aws sso login) and retry.`, {
       ...base,
       isRetryable: false,
@@ -54,6 +61,9 @@ export function toModelCallError(error: unknown, ctx: { modelId: string; region?
   if (name === 'ValidationException') {
     return new ModelCallError(`Bedrock rejected the request to ${where}: ${e.message}`, { ...base, isRetryable: false });
   }
+  if (TRANSIENT.has(name) || (status !== undefined && status >= 500)) {
+    return new ModelCallError(`Bedrock is unavailable for ${where} (${name}: ${e.message}); retry later.`, { ...base, isRetryable: true });
+  }
   if (THROTTLES.has(name) || status === 429) {
     return new ModelCallError(`Bedrock is throttling ${where} (${e.message}); the request can be retried later.`, {
       ...base,
@@ -61,9 +71,6 @@ export function toModelCallError(error: unknown, ctx: { modelId: string; region?
       isThrottle: true,
       ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}),
     });
-  }
-  if (TRANSIENT.has(name) || (status !== undefined && status >= 500)) {
-    return new ModelCallError(`Bedrock is unavailable for ${where} (${name}: ${e.message}); retry later.`, { ...base, isRetryable: true });
   }
   const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
   if (code === 'ENOTFOUND' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || name === 'TimeoutError') {

@@ -1,0 +1,159 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { createDualProtocolServer, readBody, type EmulatorRequest, type EmulatorResponse } from './dual-protocol-server.js';
+import { countRequest, emptyStats, type EmulatorStats, type RecordedRequest } from './emulator-stats.js';
+import { createFaultInjector, type Faults } from './fault-injector.js';
+import { modelFamily } from './model-catalog.js';
+import { answerModelCall, type Route } from './model-routes.js';
+import { sendJson, sendServiceError } from './send-response.js';
+import { accessDenied, ServiceError, validationError } from './service-error.js';
+import { checkAuthorization } from './sigv4-check.js';
+
+const faultsSchema = z
+  .object({
+    latencyMs: z.number().int().min(0),
+    rpm: z.number().int().min(0),
+    throttleRate: z.number().min(0).max(1),
+    errorRate: z.number().min(0).max(1),
+  })
+  .partial()
+  .strict();
+
+export interface EmulatorOptions extends Partial<Faults> {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Seed of the PRNG behind throttleRate and errorRate. */
+  seed?: number;
+  /** Pause between stream events (default 5 ms). */
+  streamDelayMs?: number;
+  /** Secret keys by access key id; when given, SigV4 signatures are verified in full (see checkAuthorization). */
+  secrets?: Record<string, string>;
+  /** Most recent calls kept in `requests` (default 1000), so a long `kb emulator` session does not grow without bound. */
+  maxRecordedRequests?: number;
+}
+
+export interface Emulator {
+  url: string;
+  port: number;
+  /** Live counters; reset() zeroes them in place. */
+  stats: EmulatorStats;
+  /** Model calls in order, the last maxRecordedRequests of them; reset() empties it. */
+  requests: RecordedRequest[];
+  readonly faults: Readonly<Faults>;
+  setFaults(partial: Partial<Faults>): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const MODEL_ROUTE = /^\/model\/([^/?]+)\/(invoke|converse|converse-stream|invoke-with-response-stream)(?:\?.*)?$/;
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * A Bedrock-runtime-compatible server for offline development and tests: embeddings from the local hash
+ * embedder, Claude answers quoted from the prompt's sources, SigV4/bearer checks, and injectable latency,
+ * quota throttling and transient errors. Control endpoints: GET /_emulator/stats, POST /_emulator/faults,
+ * POST /_emulator/reset.
+ */
+export async function startEmulator({
+  port = 0,
+  host = '127.0.0.1',
+  seed = 1,
+  streamDelayMs = 5,
+  secrets,
+  maxRecordedRequests = 1000,
+  ...faultOptions
+}: EmulatorOptions = {}): Promise<Emulator> {
+  const injector = createFaultInjector({ latencyMs: 0, rpm: 0, throttleRate: 0, errorRate: 0, ...parseFaults(faultOptions) }, seed);
+  const stats = emptyStats();
+  const requests: RecordedRequest[] = [];
+  const reset = () => {
+    Object.assign(stats, emptyStats());
+    requests.length = 0;
+    injector.reset();
+  };
+
+  async function handleModelCall(req: EmulatorRequest, res: EmulatorResponse, route: Route, modelId: string, raw: Uint8Array): Promise<void> {
+    const body = parseJson(raw);
+    const record: RecordedRequest = { route, modelId, body: body === NOT_JSON ? Buffer.from(raw).toString('utf8') : body, auth: undefined, status: 0 };
+    requests.push(record);
+    if (requests.length > maxRecordedRequests) requests.splice(0, requests.length - maxRecordedRequests);
+    countRequest(stats, route, modelId);
+    try {
+      record.auth = await checkAuthorization({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: raw }, { secrets });
+      if (injector.faults.latencyMs > 0) await sleep(injector.faults.latencyMs);
+      const family = modelFamily(modelId);
+      if (!family) throw accessDenied("You don't have access to the model with the specified model ID.");
+      const fault = injector.check();
+      if (fault) throw fault;
+      if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
+      record.status = 200;
+      await answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs });
+    } catch (error) {
+      const serviceError = error instanceof ServiceError ? error : new ServiceError('InternalServerException', 500, String(error));
+      record.status = serviceError.httpStatus;
+      if (serviceError.type === 'ThrottlingException') stats.throttled++;
+      else stats.errors++;
+      if (!res.headersSent) sendServiceError(res, serviceError);
+      else res.destroy();
+    }
+  }
+
+  function handleControl(res: EmulatorResponse, method: string, path: string, raw: Uint8Array): void {
+    if (method === 'GET' && path === '/_emulator/stats') return sendJson(res, 200, { ...stats, faults: injector.faults });
+    if (method === 'POST' && path === '/_emulator/reset') {
+      reset();
+      return sendJson(res, 200, { ok: true });
+    }
+    if (method === 'POST' && path === '/_emulator/faults') {
+      const parsed = faultsSchema.safeParse(parseJson(raw));
+      if (!parsed.success) return sendJson(res, 400, { message: `Invalid faults: ${z.prettifyError(parsed.error)}` });
+      injector.set(parsed.data);
+      return sendJson(res, 200, injector.faults);
+    }
+    sendJson(res, 404, { message: `No emulator control endpoint ${method} ${path}` });
+  }
+
+  const server = createDualProtocolServer((req, res) => {
+    void (async () => {
+      const raw = await readBody(req);
+      const path = req.url ?? '/';
+      const match = MODEL_ROUTE.exec(path);
+      if (path.startsWith('/_emulator/')) return handleControl(res, req.method ?? 'GET', path.split('?')[0]!, raw);
+      if (!match || req.method !== 'POST') {
+        return sendServiceError(res, new ServiceError('UnknownOperationException', 404, `No operation at ${req.method} ${path}`));
+      }
+      await handleModelCall(req, res, match[2] as Route, decodeURIComponent(match[1]!), raw);
+    })().catch(() => res.destroy());
+  });
+  const boundPort = await server.listen(port, host);
+  // A wildcard bind is reachable on loopback; print an address a client can use.
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${boundPort}`,
+    port: boundPort,
+    stats,
+    requests,
+    get faults() {
+      return { ...injector.faults };
+    },
+    setFaults: (partial) => injector.set(parseFaults(partial)),
+    reset,
+    close: () => server.close(),
+  };
+}
+
+function parseFaults(partial: Partial<Faults>): Partial<Faults> {
+  const parsed = faultsSchema.safeParse(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)));
+  if (!parsed.success) throw new UsageError(`Invalid emulator faults: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function parseJson(raw: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(raw).toString('utf8'));
+  } catch {
+    return NOT_JSON;
+  }
+}

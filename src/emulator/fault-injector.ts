@@ -1,0 +1,77 @@
+import { ServiceError, throttlingError } from './service-error.js';
+
+/** Faults the emulator injects into model calls; all can be changed while it runs. */
+export interface Faults {
+  /** Added to every model call before it is answered. */
+  latencyMs: number;
+  /** Requests per sliding 60 s window before ThrottlingException; 0 means no quota. */
+  rpm: number;
+  /** Fraction (0–1) of calls throttled at random. */
+  throttleRate: number;
+  /** Fraction (0–1) of calls failing with a transient error (ServiceUnavailable / ModelNotReady, alternating). */
+  errorRate: number;
+}
+
+export interface FaultInjector {
+  readonly faults: Faults;
+  set(partial: Partial<Faults>): void;
+  /** The error this call should fail with, if any; a call that passes counts against the quota. */
+  check(now?: number): ServiceError | undefined;
+  reset(): void;
+}
+
+const WINDOW_MS = 60_000;
+
+/** Seeded, so a test that sets throttleRate 0.5 sees the same sequence of outcomes on every run. */
+export function createFaultInjector(initial: Faults, seed = 1): FaultInjector {
+  const faults = { ...initial };
+  let random = mulberry32(seed);
+  let accepted: number[] = [];
+  let transientErrors = 0;
+  return {
+    faults,
+    set(partial) {
+      Object.assign(faults, Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)));
+    },
+    check(now = Date.now()) {
+      accepted = accepted.filter((t) => now - t < WINDOW_MS);
+      if (faults.rpm > 0 && accepted.length >= faults.rpm) return throttlingError();
+      // One draw per call: [0, throttleRate) throttles, the next errorRate of the range fails.
+      const draw = random();
+      if (draw < faults.throttleRate) return throttlingError();
+      if (draw < faults.throttleRate + faults.errorRate) return transientErrors++ % 2 === 0 ? serviceUnavailable() : modelNotReady();
+      accepted.push(now);
+      return undefined;
+    },
+    reset() {
+      random = mulberry32(seed);
+      accepted = [];
+      transientErrors = 0;
+    },
+  };
+}
+
+function serviceUnavailable(): ServiceError {
+  return new ServiceError('ServiceUnavailableException', 503, 'Bedrock is unable to process your request.');
+}
+
+/** 429 per the service model (the SDK's error schema), though it is not a quota error. */
+function modelNotReady(): ServiceError {
+  return new ServiceError(
+    'ModelNotReadyException',
+    429,
+    'Model is not ready to serve inference requests. The AWS SDK will automatically retry the operation up to 5 times.',
+  );
+}
+
+/** A small, well-known 32-bit PRNG; Math.random cannot be seeded. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,61 @@
+import { parseAnthropicBody, parseConverseBody } from './chat-request.js';
+import { anthropicJson, anthropicStreamEvents, converseJson, converseStreamEvents, replyTo } from './claude-routes.js';
+import type { EmulatorResponse } from './dual-protocol-server.js';
+import { invokeEmbeddingModel } from './embedding-routes.js';
+import type { EmulatorStats } from './emulator-stats.js';
+import type { ModelFamily } from './model-catalog.js';
+import { sendEventStream, sendJson } from './send-response.js';
+import { validationError } from './service-error.js';
+
+export type Route = 'invoke' | 'converse' | 'converse-stream' | 'invoke-with-response-stream';
+
+export interface ModelCall {
+  res: EmulatorResponse;
+  route: Route;
+  family: ModelFamily;
+  modelId: string;
+  body: unknown;
+  stats: EmulatorStats;
+  streamDelayMs: number;
+}
+
+/** Answers an authorised, unthrottled model call, or throws the ServiceError Bedrock would answer with. */
+export async function answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs }: ModelCall): Promise<void> {
+  const startedAt = Date.now();
+  if (route === 'invoke' && family !== 'anthropic') {
+    const result = invokeEmbeddingModel(family, body);
+    stats.embeddedTexts += result.textCount;
+    stats.inputTokens += result.inputTokens;
+    return sendJson(res, 200, result.json, {
+      'x-amzn-bedrock-input-token-count': String(result.inputTokens),
+      'x-amzn-bedrock-invocation-latency': String(Date.now() - startedAt),
+    });
+  }
+  if (family !== 'anthropic') {
+    throw validationError(
+      route === 'invoke-with-response-stream'
+        ? 'The model is unsupported for streaming.'
+        : "This action doesn't support the model that you provided. Try again with a supported text or chat model.",
+    );
+  }
+  const reply = replyTo(route === 'converse' || route === 'converse-stream' ? parseConverseBody(body) : parseAnthropicBody(body));
+  stats.inputTokens += reply.inputTokens;
+  stats.outputTokens += reply.outputTokens;
+  const stream = { delayMs: streamDelayMs, startedAt };
+  switch (route) {
+    case 'converse':
+      return sendJson(res, 200, converseJson(reply, startedAt));
+    case 'converse-stream':
+      return sendEventStream(res, (signal) => converseStreamEvents(reply, { ...stream, signal }));
+    case 'invoke-with-response-stream':
+      return sendEventStream(res, (signal) => anthropicStreamEvents(reply, modelId, { ...stream, signal }), {
+        'x-amzn-bedrock-content-type': 'application/json',
+      });
+    case 'invoke':
+      return sendJson(res, 200, anthropicJson(reply, modelId), {
+        'x-amzn-bedrock-input-token-count': String(reply.inputTokens),
+        'x-amzn-bedrock-output-token-count': String(reply.outputTokens),
+        'x-amzn-bedrock-invocation-latency': String(Date.now() - startedAt),
+      });
+  }
+}
