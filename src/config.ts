@@ -129,6 +129,8 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_MAX_TOKENS', 'answer.maxTokens', Number],
   ['KB_TEMPERATURE', 'answer.temperature', Number],
   ['KB_BEDROCK_ENDPOINT', 'bedrock.endpoint', String],
+  ['KB_BEDROCK_MAX_ATTEMPTS', 'bedrock.maxAttempts', Number],
+  ['KB_BEDROCK_TIMEOUT_MS', 'bedrock.requestTimeoutMs', Number],
   ['AWS_REGION', 'bedrock.region', String],
   ['AWS_PROFILE', 'bedrock.profile', String],
   ['KB_HOST', 'server.host', String],

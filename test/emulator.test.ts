@@ -368,7 +368,7 @@ describe('Claude', () => {
 
 describe('fault injection', () => {
   it('throttles past the rpm quota with ThrottlingException, which maps to a retryable throttle', async () => {
-    emulator.setFaults({ rpm: 2 });
+    emulator.setFaults({ rpm: 120 }); // 2 per second, one second of burst
     await invokeJson(TITAN_V2, { inputText: 'one' });
     await invokeJson(TITAN_V2, { inputText: 'two' });
     const error = await failure(invokeJson(TITAN_V2, { inputText: 'three' }));

@@ -4,7 +4,7 @@ import { ServiceError, throttlingError } from './service-error.js';
 export interface Faults {
   /** Added to every model call before it is answered. */
   latencyMs: number;
-  /** Requests per sliding 60 s window before ThrottlingException; 0 means no quota. */
+  /** Requests-per-minute quota, enforced as a rate with one second of burst; 0 means no quota. */
   rpm: number;
   /** Fraction (0–1) of calls throttled at random. */
   throttleRate: number;
@@ -20,13 +20,40 @@ export interface FaultInjector {
   reset(): void;
 }
 
-const WINDOW_MS = 60_000;
+/**
+ * The quota is a token bucket refilled at rpm/60 per second holding one second's worth (at least one request).
+ * A plain 60 s window would let a client spend a minute's quota in a burst and then starve, which is neither
+ * how a rate quota behaves for a sustained workload nor useful for measuring how close a client runs to it.
+ */
+function createBucket() {
+  let tokens = 0;
+  let last = 0;
+  let rate = 0;
+  return {
+    take(rpm: number, now: number): boolean {
+      const capacity = Math.max(1, Math.ceil(rpm / 60));
+      if (rate !== rpm) {
+        rate = rpm;
+        tokens = capacity;
+        last = now;
+      }
+      tokens = Math.min(capacity, tokens + ((now - last) * rpm) / 60_000);
+      last = now;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+    reset() {
+      rate = 0;
+    },
+  };
+}
 
 /** Seeded, so a test that sets throttleRate 0.5 sees the same sequence of outcomes on every run. */
 export function createFaultInjector(initial: Faults, seed = 1): FaultInjector {
   const faults = { ...initial };
   let random = mulberry32(seed);
-  let accepted: number[] = [];
+  const bucket = createBucket();
   let transientErrors = 0;
   return {
     faults,
@@ -34,18 +61,16 @@ export function createFaultInjector(initial: Faults, seed = 1): FaultInjector {
       Object.assign(faults, Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)));
     },
     check(now = Date.now()) {
-      accepted = accepted.filter((t) => now - t < WINDOW_MS);
-      if (faults.rpm > 0 && accepted.length >= faults.rpm) return throttlingError();
       // One draw per call: [0, throttleRate) throttles, the next errorRate of the range fails.
       const draw = random();
       if (draw < faults.throttleRate) return throttlingError();
       if (draw < faults.throttleRate + faults.errorRate) return transientErrors++ % 2 === 0 ? serviceUnavailable() : modelNotReady();
-      accepted.push(now);
+      if (faults.rpm > 0 && !bucket.take(faults.rpm, now)) return throttlingError();
       return undefined;
     },
     reset() {
       random = mulberry32(seed);
-      accepted = [];
+      bucket.reset();
       transientErrors = 0;
     },
   };

@@ -4,7 +4,10 @@ import type { Embedder } from '../models/embedder.js';
 
 export interface EmbedStats {
   calls: number;
+  /** Retries by our scheduler after a call failed for good. */
   retries: number;
+  /** Retries the provider's client made inside calls (the SDK's own backoff on throttles and 5xx). */
+  clientRetries: number;
   throttles: number;
   /** Highest concurrency reached. */
   peakConcurrency: number;
@@ -12,24 +15,36 @@ export interface EmbedStats {
 
 /**
  * The one policy for batching, concurrency and retries of embedding calls, shared by every provider.
- * Concurrency is adaptive (AIMD): it climbs by one after a window of successes and halves on a throttle,
+ * Concurrency is adaptive (AIMD): it climbs by one after a window of successes and drops by 30% on a throttle,
  * so ingestion keeps as many requests in flight as the account's quota allows. Retryable errors are retried
  * with backoff (honouring Retry-After); the last error is thrown to the caller, which reports the file.
  */
-export function createEmbedScheduler(embedder: Embedder, { maxConcurrency = 16, maxRetries = 8, baseDelayMs = 200 }: { maxConcurrency?: number; maxRetries?: number; baseDelayMs?: number } = {}) {
+export function createEmbedScheduler(
+  embedder: Embedder,
+  { maxConcurrency = 16, maxRetries = 10, baseDelayMs = 100, maxConsecutiveFailures = 24 }: { maxConcurrency?: number; maxRetries?: number; baseDelayMs?: number; maxConsecutiveFailures?: number } = {},
+) {
   let limit = Math.min(4, maxConcurrency);
   let inFlight = 0;
   let successes = 0;
+  // Failures in a row across all calls: past the limit the service is down, and retrying each batch for
+  // minutes would only delay the error the user needs to see.
+  let consecutiveFailures = 0;
+  let down: ModelCallError | undefined;
   const waiters: Array<() => void> = [];
-  const stats: EmbedStats = { calls: 0, retries: 0, throttles: 0, peakConcurrency: 0 };
+  const stats: EmbedStats = { calls: 0, retries: 0, clientRetries: 0, throttles: 0, peakConcurrency: 0 };
+  const clientRetriesAtStart = embedder.retriesUsed ?? 0;
 
-  const acquire = async (signal?: AbortSignal) => {
+  // A throttle cuts the limit once per epoch: the calls already in flight when it came were sent at the old
+  // limit, and their throttles say nothing new (TCP's once-per-window decrease).
+  let epoch = 0;
+  const acquire = async (signal?: AbortSignal): Promise<number> => {
     while (inFlight >= limit) {
       await new Promise<void>((resolve) => waiters.push(resolve));
       signal?.throwIfAborted();
     }
     inFlight++;
     stats.peakConcurrency = Math.max(stats.peakConcurrency, inFlight);
+    return epoch;
   };
   const release = () => {
     inFlight--;
@@ -38,25 +53,38 @@ export function createEmbedScheduler(embedder: Embedder, { maxConcurrency = 16, 
 
   const call = async (texts: string[], signal?: AbortSignal): Promise<number[][]> => {
     for (let attempt = 0; ; attempt++) {
-      await acquire(signal);
+      if (down) throw down;
+      const sentIn = await acquire(signal);
       let vectors: number[][];
       try {
         stats.calls++;
         vectors = await embedder.embedDocuments(texts, signal ? { signal } : undefined);
       } catch (error) {
         release();
-        if (isAbortError(error) || !(error instanceof ModelCallError) || !error.isRetryable || attempt >= maxRetries) throw error;
+        if (isAbortError(error) || !(error instanceof ModelCallError) || !error.isRetryable) throw error;
+        if (++consecutiveFailures >= maxConsecutiveFailures && !error.isThrottle) {
+          down ??= new ModelCallError(`${embedder.modelId} failed ${consecutiveFailures} calls in a row (last: ${error.message}); the service looks unavailable. Run kb index again later: what was committed is kept.`, {
+            modelId: embedder.modelId, isRetryable: true, code: 'SERVICE_DOWN', cause: error, ...(error.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
+          });
+          throw down;
+        }
+        if (attempt >= maxRetries) throw error;
         stats.retries++;
         if (error.isThrottle) {
           stats.throttles++;
-          limit = Math.max(1, Math.floor(limit / 2));
-          successes = 0;
+          if (sentIn === epoch) {
+            limit = Math.max(1, Math.floor(limit * 0.7));
+            successes = 0;
+            epoch++;
+          }
         }
-        const backoff = error.retryAfterMs ?? Math.min(20_000, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+        const backoff = error.retryAfterMs ?? Math.min(2_000, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
         await sleep(backoff, undefined, signal ? { signal } : undefined);
         continue;
       }
       release();
+      consecutiveFailures = 0;
+      stats.clientRetries = (embedder.retriesUsed ?? 0) - clientRetriesAtStart;
       if (++successes >= limit && limit < maxConcurrency) {
         limit++;
         successes = 0;

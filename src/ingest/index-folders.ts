@@ -37,7 +37,7 @@ export interface IndexFoldersOptions {
 }
 
 /** Errors after which going on would only fail every remaining file. */
-const FATAL_MODEL_CODES = new Set(['AccessDeniedException', 'NO_CREDENTIALS', 'ResourceNotFoundException', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException']);
+const FATAL_MODEL_CODES = new Set(['SERVICE_DOWN', 'AccessDeniedException', 'NO_CREDENTIALS', 'ResourceNotFoundException', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException']);
 const MAX_CONSECUTIVE_MODEL_FAILURES = 3;
 const GROUP_COMMIT_FILES = 64;
 const GROUP_COMMIT_MS = 500;

@@ -7,6 +7,11 @@ export interface BedrockClientOptions {
   bedrock: KbConfig['bedrock'];
   /** A Bedrock API key (AWS_BEARER_TOKEN_BEDROCK); when set it is used instead of SigV4 credentials. */
   bearerToken?: string;
+  /**
+   * 'adaptive' (default) adds the SDK's client-side rate limiter to its backoff. Embedding clients pass
+   * 'standard' with one attempt: there core's embed scheduler is the controller (see create-embedder.ts).
+   */
+  retryMode?: 'adaptive' | 'standard';
 }
 
 /**
@@ -14,7 +19,7 @@ export interface BedrockClientOptions {
  * profiles, SSO, instance roles) unless a Bedrock API key is given. The SDK retries in adaptive mode,
  * which adds a client-side token bucket on top of exponential backoff.
  */
-export function createBedrockClient({ bedrock, bearerToken }: BedrockClientOptions): BedrockRuntimeClient {
+export function createBedrockClient({ bedrock, bearerToken, retryMode = 'adaptive' }: BedrockClientOptions): BedrockRuntimeClient {
   const region = bedrock.region;
   if (!region) {
     throw new ConfigError(
@@ -31,7 +36,7 @@ export function createBedrockClient({ bedrock, bearerToken }: BedrockClientOptio
     // Without a configured key, insist on SigV4: the SDK would otherwise pick up AWS_BEARER_TOKEN_BEDROCK from
     // process.env by itself, behind loadConfig's back.
     ...(bearerToken ? { token: { token: bearerToken }, authSchemePreference: ['httpBearerAuth'] } : { authSchemePreference: ['sigv4'] }),
-    retryMode: 'adaptive',
+    retryMode,
     maxAttempts: bedrock.maxAttempts,
     requestHandler: new NodeHttp2Handler({ requestTimeout: bedrock.requestTimeoutMs, disableConcurrentStreams: true }),
   });

@@ -34,7 +34,10 @@ export async function createEmbedder(config: LoadedConfig): Promise<Embedder> {
   }
 
   const { createBedrockClient } = await import('./bedrock-client.js');
-  const client = createBedrockClient({ bedrock: config.bedrock, bearerToken: config.env.bearerToken });
+  // Core's embed scheduler owns retries and adapts concurrency to throttles (one policy, in core); SDK retries
+  // underneath would hide the throttles it must see, and their long backoffs stalled runs (measured: 2-3
+  // requests/s under 30% throttles with the SDK's adaptive mode).
+  const client = createBedrockClient({ bedrock: { ...config.bedrock, maxAttempts: 1 }, bearerToken: config.env.bearerToken, retryMode: 'standard' });
   const region = config.bedrock.region;
   if (spec.family === 'titan') {
     const { TitanEmbeddings } = await import('./titan-embeddings.js');
