@@ -5,9 +5,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { runCli } = await import('./run-cli.js');
 const controller = new AbortController();
 let interrupts = 0;
-process.on('SIGINT', () => {
-  if (++interrupts > 1) process.exit(130);
-  controller.abort();
-});
+// SIGINT from a terminal, SIGTERM from systemd or a container runtime: stop cleanly, keep what is committed.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (++interrupts > 1) process.exit(130);
+    controller.abort();
+  });
+}
 const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal });
 process.exitCode = code;

@@ -77,8 +77,10 @@ export async function walkFiles(root: string, { maxFileBytes, followSymlinks }: 
         if (isDir) seenDirs.add(target);
       }
       if (isDir) {
-        if (entry.name.startsWith('.')) continue; // hidden folders are not content; not counted as skips
-        if (SKIP_DIRS.has(entry.name)) continue;
+        if (SKIP_DIRS.has(entry.name) || entry.name.startsWith('.')) {
+          skipped.push({ path: display(abs), reason: entry.name === 'node_modules' ? 'node_modules folder' : entry.name.startsWith('.') ? 'hidden folder' : 'version-control or index folder' });
+          continue;
+        }
         if (ig.ignores(`${rel}/`)) {
           skipped.push({ path: display(abs), reason: 'ignored by .kbignore' });
           continue;
@@ -87,7 +89,11 @@ export async function walkFiles(root: string, { maxFileBytes, followSymlinks }: 
         continue;
       }
       if (!isFile) continue;
-      if (entry.name === '.kbignore' || entry.name === '.DS_Store') continue;
+      if (entry.name === '.kbignore') continue;
+      if (entry.name.startsWith('.')) {
+        skipped.push({ path: display(abs), reason: 'hidden file' });
+        continue;
+      }
       if (ig.ignores(rel)) {
         skipped.push({ path: display(abs), reason: 'ignored by .kbignore' });
         continue;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChunkDraft, DocumentFormat, SearchFilters, StoredChunk } from '../types.js';
-import { filterSql } from './filter-sql.js';
+import { filterSql, hasFilters } from './filter-sql.js';
 import { globToRegExp } from './glob-to-regexp.js';
 import { migrate } from './schema.js';
 
@@ -153,14 +153,15 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
     },
     /** BM25 over FTS5; scores are returned positive, higher is better. */
     keywordSearch(match: string, limit: number, filters?: SearchFilters): Array<{ id: number; bm25: number }> {
+      // Unfiltered, the FTS table alone answers (joining first made every matching row pay before the LIMIT).
+      if (!hasFilters(filters)) {
+        return sql('SELECT rowid AS id, -bm25(chunks_fts) AS bm25 FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?').all(match, limit) as Array<{ id: number; bm25: number }>;
+      }
       const f = filterSql(filters);
-      const rows = db
-        .prepare(
-          `SELECT c.id AS id, -bm25(chunks_fts) AS bm25 FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id
-           WHERE chunks_fts MATCH ? AND ${f.sql} ORDER BY bm25(chunks_fts) LIMIT ?`,
-        )
-        .all(match, ...f.params, limit) as Array<{ id: number; bm25: number }>;
-      return rows;
+      return sql(
+        `SELECT c.id AS id, -bm25(chunks_fts) AS bm25 FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id
+         WHERE chunks_fts MATCH ? AND ${f.sql} ORDER BY bm25(chunks_fts) LIMIT ?`,
+      ).all(match, ...f.params, limit) as Array<{ id: number; bm25: number }>;
     },
 
     cachedVectors(embedKey: string, hashes: string[]): Map<string, Float32Array> {

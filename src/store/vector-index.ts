@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
-import type { SqliteStore } from './sqlite-store.js';
+import { blobToVector, type SqliteStore } from './sqlite-store.js';
 
 const { HierarchicalNSW } = hnswlib;
 
@@ -93,9 +93,26 @@ export class VectorIndex {
     this.rebuilt = true;
   }
 
-  /** Brings the index up to date if the database moved on since it was loaded (another process wrote). */
+  /**
+   * Brings the index up to date if the database moved on since it was loaded (another process wrote): from the
+   * saved file when it matches, else by applying the difference in live chunks (a writer mid-run has not saved
+   * yet, and a full rebuild per query would be ruinous on a large index).
+   */
   refresh(store: SqliteStore): void {
-    if (store.generation() !== this.generation && !this.tryLoad(store)) this.rebuild(store);
+    const generation = store.generation();
+    if (generation === this.generation || this.tryLoad(store)) return;
+    const dbLive = new Set(store.db.prepare('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash').pluck().all(this.embedKey) as number[]);
+    for (const id of [...this.live]) if (!dbLive.has(id)) this.remove(id);
+    const missing = [...dbLive].filter((id) => !this.live.has(id));
+    for (let i = 0; i < missing.length; i += 500) {
+      const part = missing.slice(i, i + 500);
+      const rows = store.db
+        .prepare(`SELECT c.id AS id, v.vector AS vector FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id IN (${part.map(() => '?').join(',')})`)
+        .all(this.embedKey, ...part) as Array<{ id: number; vector: Buffer }>;
+      for (const r of rows) this.add(r.id, blobToVector(r.vector));
+    }
+    this.generation = generation;
+    this.rebuilt = false;
   }
 
   add(id: number, vector: ArrayLike<number>): void {

@@ -1,0 +1,40 @@
+import { pino } from 'pino';
+import { createAnswerer } from '../../answer/create-answerer.js';
+import { mergeApiKeys, parseApiKeys } from '../../server/api-keys.js';
+import { type App, createApp } from '../../server/create-app.js';
+import { createMetrics } from '../../server/metrics.js';
+import { type RunningServer, startServer } from '../../server/start-server.js';
+import type { CommandRun } from '../cli-context.js';
+import { configFor, openKb } from '../open-kb.js';
+
+/** `kb serve`: the HTTP API and web page until interrupted. Logs are JSON lines on stderr; stdout says where it listens. */
+export const run: CommandRun = async (_args, options, ctx) => {
+  const config = configFor(ctx, options, { 'server.host': options.host, 'server.port': options.port });
+  const apiKeys = mergeApiKeys(config.server.apiKeys, parseApiKeys(config.env.apiKeys));
+  const logger = pino({ level: config.server.logLevel }, ctx.stderr as { write(text: string): void });
+  const kb = await openKb(config);
+  let app: App | undefined;
+  let server: RunningServer | undefined;
+  try {
+    const answerer = await createAnswerer(config);
+    // Build the vector index now (if it is stale) rather than on the first query; an index built with another model fails here.
+    kb.retriever.warm();
+    const metrics = createMetrics({ processMetrics: true });
+    app = createApp({ config, kb, answerer, apiKeys, logger, metrics });
+    server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth });
+    ctx.stdout.write(`Serving ${kb.store.counts().documents} documents on ${server.url} (${apiKeys.length ? `${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}` : 'no auth'}; answers by ${answerer.modelId}). Ctrl+C stops.\n`);
+    logger.info({ url: server.url, auth: app.authEnabled, keys: apiKeys.map((k) => ({ id: k.id, role: k.role })) }, 'listening');
+    await new Promise<void>((resolve) => {
+      if (ctx.signal?.aborted) return resolve();
+      ctx.signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+    ctx.stdout.write('Stopping…\n');
+    return 0;
+  } finally {
+    // In-flight answers are aborted first, so their streams end and the server can close.
+    await app?.close();
+    await server?.close();
+    kb.close();
+    logger.info('stopped');
+  }
+};

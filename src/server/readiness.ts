@@ -1,0 +1,65 @@
+import type { Embedder } from '../models/embedder.js';
+import type { Retriever } from '../retrieve/create-retriever.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: { store: string; index: string; provider: string };
+}
+
+export interface ReadinessOptions {
+  store: Pick<SqliteStore, 'counts'>;
+  retriever: Pick<Retriever, 'warm'>;
+  embedder: Pick<Embedder, 'embedQuery' | 'modelId'>;
+  /** Offline providers need no network, so their check is free and always passes. */
+  remoteProvider: boolean;
+  /** How long a provider check is reused: a probe every few seconds must not become a stream of paid calls. */
+  cacheMs?: number;
+  timeoutMs?: number;
+  /** Called for each real provider call (metrics). */
+  onProviderCall?: () => void;
+}
+
+/** GET /readyz: the store answers, the vector index opens (and matches the model), the provider is reachable. */
+export function createReadiness({ store, retriever, embedder, remoteProvider, cacheMs = 30_000, timeoutMs = 3_000, onProviderCall }: ReadinessOptions) {
+  let provider: { result: string; at: number } | undefined;
+  let pending: Promise<string> | undefined;
+
+  const probeProvider = async (): Promise<string> => {
+    if (!remoteProvider) return 'ok (offline)';
+    if (provider && Date.now() - provider.at < cacheMs) return provider.result;
+    // Concurrent probes share one call.
+    pending ??= (async () => {
+      onProviderCall?.();
+      const result = await embedder.embedQuery('ping', { signal: AbortSignal.timeout(timeoutMs) }).then(
+        () => 'ok',
+        (error: unknown) => `unreachable: ${(error as Error)?.message ?? String(error)}`,
+      );
+      provider = { result, at: Date.now() };
+      pending = undefined;
+      return result;
+    })();
+    return pending;
+  };
+
+  return {
+    async check(): Promise<ReadinessReport> {
+      const storeCheck = attempt(() => {
+        const c = store.counts();
+        return `ok (${c.documents} documents, ${c.chunks} chunks)`;
+      });
+      const indexCheck = attempt(() => `ok (${retriever.warm().size} vectors)`);
+      const providerCheck = await probeProvider();
+      const checks = { store: storeCheck, index: indexCheck, provider: providerCheck };
+      return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks };
+    },
+  };
+}
+
+function attempt(check: () => string): string {
+  try {
+    return check();
+  } catch (error) {
+    return `failed: ${(error as Error)?.message ?? String(error)}`;
+  }
+}

@@ -1,0 +1,54 @@
+import { Router, type RequestHandler } from 'express';
+import { NotFoundError } from '../../errors.js';
+import type { DocumentRow, SqliteStore } from '../../store/sqlite-store.js';
+import type { Role } from '../api-keys.js';
+import { removeDocument } from '../remove-document.js';
+import { documentIdSchema, listDocumentsSchema } from '../schemas.js';
+
+export interface DocumentRouteDeps {
+  store: SqliteStore;
+  kbDir: string;
+  guard: (role: Role) => RequestHandler[];
+}
+
+/** GET /v1/documents (paged), GET /v1/documents/:id (metadata and chunks), DELETE /v1/documents/:id (admin). */
+export function documentRoutes({ store, kbDir, guard }: DocumentRouteDeps): Router {
+  const router = Router();
+
+  router.get('/v1/documents', ...guard('reader'), (req, res) => {
+    const { pathPrefix, limit, offset } = listDocumentsSchema.parse(req.query);
+    const { total, documents } = store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset });
+    res.json({ total, limit, offset, documents: documents.map(publicDocument) });
+  });
+
+  router.get('/v1/documents/:id', ...guard('reader'), (req, res) => {
+    const { id } = documentIdSchema.parse(req.params);
+    const doc = store.getDocument(id);
+    if (!doc) throw new NotFoundError(`There is no document ${id}; GET /v1/documents lists them.`);
+    const chunks = store.chunksOf(id).map(({ id: chunkId, ordinal, page, heading, charStart, charEnd, text }) => ({
+      id: chunkId, ordinal, ...(page !== undefined ? { page } : {}), ...(heading ? { heading } : {}), charStart, charEnd, text,
+    }));
+    res.json({ ...publicDocument(doc), chunks });
+  });
+
+  router.delete('/v1/documents/:id', ...guard('admin'), async (req, res) => {
+    const { id } = documentIdSchema.parse(req.params);
+    const removed = await removeDocument({ store, kbDir, id });
+    req.log.info({ documentId: id, path: removed.path, chunks: removed.chunks, keyId: req.principal?.id }, 'document removed');
+    res.json({
+      removed: { id, path: removed.path },
+      chunks: removed.chunks,
+      note: 'A file still in an indexed folder comes back on the next index run; delete it or list it in .kbignore.',
+    });
+  });
+
+  return router;
+}
+
+/** What clients see of a document: no absolute paths of the server's disk, no internal keys. */
+function publicDocument(d: DocumentRow) {
+  return {
+    id: d.id, path: d.path, format: d.format, ...(d.title ? { title: d.title } : {}), tags: d.tags, warnings: d.warnings, size: d.size,
+    indexedAt: d.indexedAt, ...(d.chunkCount !== undefined ? { chunkCount: d.chunkCount } : {}),
+  };
+}

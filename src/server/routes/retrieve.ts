@@ -1,0 +1,31 @@
+import { Router, type RequestHandler } from 'express';
+import type { Retriever } from '../../retrieve/create-retriever.js';
+import type { Role } from '../api-keys.js';
+import { requestSignal } from '../request-signal.js';
+import { retrieveSchema } from '../schemas.js';
+
+export interface RetrieveRouteDeps {
+  retriever: Pick<Retriever, 'retrieve'>;
+  maxQuestionChars: number;
+  guard: (role: Role) => RequestHandler[];
+  shutdown: AbortSignal;
+}
+
+/** POST /v1/retrieve: ranked chunks for a query, no answer (and no model call beyond the query embedding). */
+export function retrieveRoutes(deps: RetrieveRouteDeps): Router {
+  const schema = retrieveSchema(deps);
+  const router = Router();
+  router.post('/v1/retrieve', ...deps.guard('reader'), async (req, res) => {
+    const body = schema.parse(req.body);
+    const result = await deps.retriever.retrieve(body.query, {
+      ...(body.topK ? { topK: body.topK } : {}),
+      ...(body.filters ? { filters: body.filters } : {}),
+      signal: requestSignal(res, deps.shutdown),
+    });
+    res.json({
+      chunks: result.chunks.map(({ mergedIds: _merged, charStart: _start, charEnd: _end, ...chunk }) => chunk),
+      timings: result.timings,
+    });
+  });
+  return router;
+}
