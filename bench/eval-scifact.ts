@@ -30,13 +30,13 @@ try {
   for (const doc of readJsonl('corpus.jsonl')) writeFileSync(join(corpus, `${doc._id}.txt`), `${doc.title}\n\n${doc.text}`);
   const kbDir = join(dir, 'kb');
   const store = openStore(kbDir);
-  const embedder = new LocalHashEmbeddings();
+  const embedder = new LocalHashEmbeddings({ dimensions: Number(process.env.BENCH_DIMS ?? 1024) });
   const t0 = performance.now();
   await indexFolders({ roots: [corpus], store, kbDir, embedder, chunking: { targetTokens: 400, overlapTokens: 60 }, ingest: { maxFileBytes: 1e8, followSymlinks: false, fileTimeoutMs: 60_000 } });
   console.log(`indexed ${store.counts().documents} abstracts (${store.counts().chunks} chunks) in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${queries.length} train queries`);
 
   const settings: Array<[string, number, number]> = [
-    ['keyword (BM25)', 0, 1], ['vector (hashed 1024-d)', 1, 0],
+    ['keyword (BM25)', 0, 1], [`vector (hashed ${embedder.dimensions}-d)`, 1, 0],
     ['RRF vector 0.1', 0.1, 1], ['RRF vector 0.25', 0.25, 1], ['RRF vector 0.5', 0.5, 1], ['RRF vector 1.0', 1, 1],
   ];
   for (const [name, vectorWeight, keywordWeight] of settings) {

@@ -39,8 +39,8 @@ export interface IndexFoldersOptions {
 /** Errors after which going on would only fail every remaining file. */
 const FATAL_MODEL_CODES = new Set(['SERVICE_DOWN', 'AccessDeniedException', 'NO_CREDENTIALS', 'ResourceNotFoundException', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException']);
 const MAX_CONSECUTIVE_MODEL_FAILURES = 3;
-const GROUP_COMMIT_FILES = 64;
-const GROUP_COMMIT_MS = 500;
+const GROUP_COMMIT_FILES = 24;
+const GROUP_COMMIT_MS = 150;
 
 /**
  * Makes the index match the folders: new and changed files are parsed, chunked and embedded (only chunk texts
