@@ -1,23 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 as prng } from '../src/seeded-random.js';
 
 const TOPICS = ['billing', 'deployment', 'security', 'onboarding', 'database', 'network', 'storage', 'compliance', 'payroll', 'support', 'monitoring', 'backup', 'travel', 'hiring', 'vendor', 'licensing'];
 const WORDS = ('account access agent alert api approval archive audit backlog bandwidth batch budget cache capacity certificate change checklist cluster config contract cost '
   + 'credential customer dashboard deadline dependency device disk domain encryption endpoint escalation export failover firewall forecast gateway incident index invoice '
   + 'latency ledger license limit log manager metric migration mirror notice outage owner patch payment pipeline policy quota queue ratio region release renewal replica '
   + 'report request retention review risk rollout schedule schema secret server service snapshot storage subnet support survey threshold ticket token traffic upgrade vendor volume warranty window workflow').split(' ');
-
-/** A deterministic PRNG (mulberry32) so every run generates the same corpus. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sentence(rand: () => number, topic: string): string {
   const n = 8 + Math.floor(rand() * 14);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { prng } from './generate-corpus.js';
+import { mulberry32 as prng } from '../src/seeded-random.js';
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'tor', 'vel', 'sa', 'qui', 'dor', 'fen', 'gal', 'hum', 'jor', 'bex', 'nil', 'pra', 'sto', 'tin', 'ulm', 'vor', 'wex', 'yan', 'zel', 'cor'];
 

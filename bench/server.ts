@@ -11,7 +11,8 @@ import { loadConfig } from '../src/config.js';
 import { indexFolders } from '../src/ingest/index-folders.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import { openStore } from '../src/store/sqlite-store.js';
-import { generateCorpus, prng } from './generate-corpus.js';
+import { mulberry32 as prng } from '../src/seeded-random.js';
+import { generateCorpus } from './generate-corpus.js';
 import { generateZipfCorpus } from './generate-zipf-corpus.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);

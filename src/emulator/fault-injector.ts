@@ -1,3 +1,4 @@
+import { mulberry32 } from '../seeded-random.js';
 import { ServiceError, throttlingError } from './service-error.js';
 
 /** Faults the emulator injects into model calls; all can be changed while it runs. */
@@ -87,16 +88,4 @@ function modelNotReady(): ServiceError {
     429,
     'Model is not ready to serve inference requests. The AWS SDK will automatically retry the operation up to 5 times.',
   );
-}
-
-/** A small, well-known 32-bit PRNG; Math.random cannot be seeded. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,4 +1,5 @@
 import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { parseJsonBody } from './parse-json-body.js';
 import { Embeddings } from '@langchain/core/embeddings';
 import { z } from 'zod';
 import { ModelCallError, UsageError } from '../errors.js';
@@ -90,7 +91,7 @@ export class CohereEmbeddings extends Embeddings implements Embedder {
       this.retriesUsed += Math.max(0, ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
       throw toModelCallError(error, { modelId: this.modelId, region: this.region });
     }
-    const parsed = responseSchema.safeParse(parseJson(bytes));
+    const parsed = responseSchema.safeParse(parseJsonBody(bytes));
     if (!parsed.success || parsed.data.embeddings.length !== texts.length || parsed.data.embeddings.some((v) => v.length !== DIMENSIONS)) {
       throw new ModelCallError(
         `${this.modelId} returned an unexpected response (expected ${texts.length} embeddings of ${DIMENSIONS} floats).`,
@@ -116,13 +117,5 @@ export class CohereEmbeddings extends Embeddings implements Embedder {
         { code: 'EMBEDDING_INPUT_TOO_LONG' },
       );
     }
-  }
-}
-
-function parseJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return undefined;
   }
 }
