@@ -169,7 +169,17 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     lastFlush = Date.now();
     if (!pending.length) return;
     const group = pending.splice(0);
-    const results = store.replaceDocuments(group);
+    let results: ReturnType<SqliteStore['replaceDocuments']>;
+    try {
+      results = store.replaceDocuments(group);
+    } catch (error) {
+      // The database refused the write (disk full, I/O error): none of the group was stored, and going on
+      // would fail the same way. Their previous versions stay; the next run retries them.
+      for (const item of group) summary.failures.push({ path: item.doc.path, reason: `could not be stored: ${(error as Error).message}` });
+      summary.files.failed += group.length;
+      fatal = new KbError('STORE_WRITE_FAILED', `Writing to ${store.file} failed (${(error as Error).message}); fix the cause (e.g. free disk space) and run kb index again.`, { cause: error, exitCode: 3 });
+      return;
+    }
     results.forEach(({ removed, added }, i) => {
       const item = group[i]!;
       for (const id of removed) vectorIndex!.remove(id);
@@ -202,27 +212,26 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   const queue = [...todo];
   // Several files in flight keep a remote embedder busy; the scheduler bounds the actual requests.
   const parallelFiles = embedder.modelId.startsWith('local') ? 4 : Math.max(2, Math.min(options.maxConcurrency ?? 16, 32));
-  await Promise.all(Array.from({ length: parallelFiles }, () => worker(queue)));
-  if (!dryRun) flush();
+  try {
+    await Promise.all(Array.from({ length: parallelFiles }, () => worker(queue)));
+    if (!dryRun) flush();
 
-  if (!dryRun && !signal?.aborted && !fatal && deleted.length) {
-    const removed = store.removeDocuments(deleted.map((d) => d.id));
-    for (const id of removed) vectorIndex!.remove(id);
-    summary.chunks.removed += removed.length;
-    store.pruneVectors();
-  }
-  summary.files.deleted = dryRun || signal?.aborted || fatal ? 0 : deleted.length;
-  if (dryRun) {
-    summary.plan = plan;
-    summary.files.deleted = deleted.length;
-    summary.chunks.removed = deleted.length; // documents; chunk counts of deletions are not looked up in a dry run
-  }
-  if (vectorIndex) {
-    try {
-      await vectorIndex.save(store.generation());
-    } finally {
-      await vectorIndex.close();
+    if (!dryRun && !signal?.aborted && !fatal && deleted.length) {
+      const removed = store.removeDocuments(deleted.map((d) => d.id));
+      for (const id of removed) vectorIndex!.remove(id);
+      summary.chunks.removed += removed.length;
+      store.pruneVectors();
     }
+    summary.files.deleted = dryRun || signal?.aborted || fatal ? 0 : deleted.length;
+    if (dryRun) {
+      summary.plan = plan;
+      summary.files.deleted = deleted.length;
+      summary.chunks.removed = deleted.length; // documents; chunk counts of deletions are not looked up in a dry run
+    }
+    if (vectorIndex) await vectorIndex.save(store.generation());
+  } finally {
+    // Whatever happened, the worker thread must not outlive the run (it would keep the process alive).
+    await vectorIndex?.close();
   }
   if (options.pricePer1k !== undefined) summary.estimatedCostUsd = (summary.embeddingTokens / 1000) * options.pricePer1k;
   if (embedder.tokensUsed !== undefined && !dryRun && !embedder.modelId.startsWith('local')) summary.embeddingTokens = embedder.tokensUsed;
