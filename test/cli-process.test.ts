@@ -207,16 +207,19 @@ describe.each(RUNNERS)('kb %s', (kind, run) => {
     expect(summary.failures).toEqual([{ path: 'broken/bad.pdf', reason: expect.any(String) }]);
   });
 
-  it('ask on an empty knowledge base says it found no answer (exit 0)', async () => {
+  it('ask and status on a kb dir with no index say so and how to make one (exit 1), creating nothing', async () => {
     const empty = join(cwd, 'empty-kb');
     const ran = await run(['ask', 'How long is the notice period?', '--kb-dir', empty], { cwd });
-    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/No knowledge base at .*empty-kb.*kb index/);
     expectCleanStderr(ran);
-    expect(ran.stdout).toMatch(/could not find an answer/i);
-    expect(ran.stdout).not.toMatch(/Sources:/);
-    const asJson = json<AskJson>(await run(['ask', '--json', 'How long is the notice period?', '--kb-dir', empty], { cwd }));
-    expect(asJson.found).toBe(false);
-    expect(asJson.citations).toEqual([]);
+    const asJson = json<{ error: { code: string; message: string } }>(await run(['ask', '--json', 'How long is the notice period?', '--kb-dir', empty], { cwd }));
+    expect(asJson.error.code).toBe('USAGE');
+    expect((await run(['status', '--kb-dir', empty], { cwd })).code).toBe(1);
+    expect(existsSync(join(empty, 'kb.sqlite'))).toBe(false);
+    const badArgs = await run(['search', '--json'], { cwd });
+    expect(badArgs.code).toBe(1);
+    expect(json<{ error: { code: string } }>(badArgs).error.code).toBe('USAGE');
   });
 
   // Only as a real process: if hnswlib crashed on the damaged file, it would take the test runner down with it.

@@ -33,7 +33,7 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       jsonOption,
       { flags: '--dry-run', description: 'print what a run would do without changing anything' },
-      { flags: '--rebuild', description: 're-embed every document (after changing the embedding model)' },
+      { flags: '--rebuild', description: 're-process every document; required to switch the embedding model (vectors already stored for a model are reused)' },
       { flags: '--wait', description: 'wait for another running index instead of exiting' },
       { flags: '--chunk-tokens <n>', description: 'target chunk size in tokens', parse: 'int' },
       { flags: '--no-progress', description: 'no progress bar even on a terminal' },

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type LoadedConfig, loadConfig } from '../config.js';
 import type { Embedder } from '../models/embedder.js';
 import { createEmbedder } from '../models/create-embedder.js';
@@ -21,8 +23,15 @@ export function configFor(ctx: CliContext, options: GlobalOptions & Record<strin
   return loadConfig({ cwd: ctx.cwd, env: ctx.env, flags: { kbDir: options.kbDir, ...flags } });
 }
 
-/** Store, embedder and retriever for a configuration; the store is opened once per command. */
-export async function openKb(config: LoadedConfig): Promise<OpenKb> {
+/**
+ * Store, embedder and retriever for a configuration; the store is opened once per command. Reading commands
+ * refuse a kb dir with no index rather than create an empty one: a typo'd --kb-dir must not look like
+ * "not in the knowledge base". The server creates it (its index job fills it).
+ */
+export async function openKb(config: LoadedConfig, { create = false }: { create?: boolean } = {}): Promise<OpenKb> {
+  if (!create && !existsSync(join(config.kbDir, 'kb.sqlite'))) {
+    throw new UsageError(`No knowledge base at ${config.kbDir}. Index some folders first (kb index ./docs), or pass --kb-dir (env KB_DIR) to point at one.`);
+  }
   const embedder = await createEmbedder(config);
   const store = openStore(config.kbDir);
   const weights = defaultWeights(embedder.modelId);

@@ -34,7 +34,12 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      // --json callers parse stdout: give them the error there too (commander's text went to stderr).
+      if (argv.includes('--json')) ctx.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } })}\n`);
+      return 1;
+    }
     return reportError(error, ctx, argv.includes('--json'));
   }
 }

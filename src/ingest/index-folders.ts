@@ -28,7 +28,7 @@ export interface IndexFoldersOptions {
   ingest: { maxFileBytes: number; followSymlinks: boolean; fileTimeoutMs: number };
   maxConcurrency?: number;
   dryRun?: boolean;
-  /** Accept a change of embedding model: every document built with another model is re-embedded. */
+  /** Re-process every document (re-parse, re-chunk; stored vectors of the configured model are reused), and accept a change of embedding model. */
   rebuild?: boolean;
   /** USD per 1k embedding tokens, when the provider is paid. */
   pricePer1k?: number;
@@ -60,11 +60,6 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     const [model, dims] = splitKey(builtWith);
     throw new IndexMismatchError({ model, dimensions: dims }, { model: embedder.modelId, dimensions: embedder.dimensions });
   }
-  if (!dryRun && builtWith !== ek) {
-    store.setMeta('embed_key', ek);
-    store.setMeta('embed_model', embedder.modelId);
-    store.setMeta('embed_dimensions', String(embedder.dimensions));
-  }
 
   // Scan
   const walked: WalkedFile[] = [];
@@ -76,6 +71,12 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     summary.skipped.push(...skipped);
     onProgress?.({ phase: 'scan', done: walked.length, total: 0 });
   }
+  // Recorded only once the roots are known good: a typo'd --rebuild must not relabel the index.
+  if (!dryRun && builtWith !== ek) {
+    store.setMeta('embed_key', ek);
+    store.setMeta('embed_model', embedder.modelId);
+    store.setMeta('embed_dimensions', String(embedder.dimensions));
+  }
   summary.files.seen = walked.length;
   summary.files.skipped = summary.skipped.length;
   const unreadableDirs = summary.skipped.filter((s) => s.reason.startsWith('folder cannot be read')).map((s) => s.path + '/');
@@ -84,7 +85,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   const seen = new Set(walked.map((f) => f.absPath));
   const todo = walked.filter((f) => {
     const d = existing.get(f.absPath);
-    const fresh = d && d.size === f.size && d.mtimeMs === f.mtimeMs && d.chunkerKey === ck && d.embedKey === ek;
+    const fresh = !options.rebuild && d && d.size === f.size && d.mtimeMs === f.mtimeMs && d.chunkerKey === ck && d.embedKey === ek;
     if (fresh) summary.files.unchanged++;
     return !fresh;
   });
@@ -102,7 +103,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     const previous = existing.get(file.absPath);
     const data = await readFile(file.absPath);
     const contentHash = createHash('sha256').update(data).digest('hex');
-    if (previous && previous.contentHash === contentHash && previous.chunkerKey === ck && previous.embedKey === ek) {
+    if (!options.rebuild && previous && previous.contentHash === contentHash && previous.chunkerKey === ck && previous.embedKey === ek) {
       summary.files.unchanged++;
       if (!dryRun) store.touchDocument(previous.id, file.size, file.mtimeMs);
       return;
@@ -176,6 +177,11 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       // The database refused the write (disk full, I/O error): none of the group was stored, and going on
       // would fail the same way. Their previous versions stay; the next run retries them.
       for (const item of group) summary.failures.push({ path: item.doc.path, reason: `could not be stored: ${(error as Error).message}` });
+      try {
+        store.putVectors(ek, group.flatMap((item) => item.newVectors)); // paid-for embeddings are kept if at all possible
+      } catch {
+        /* the same failure; nothing more to save */
+      }
       summary.files.failed += group.length;
       fatal = new KbError('STORE_WRITE_FAILED', `Writing to ${store.file} failed (${(error as Error).message}); fix the cause (e.g. free disk space) and run kb index again.`, { cause: error, exitCode: 3 });
       return;

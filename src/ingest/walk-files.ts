@@ -102,7 +102,13 @@ export async function walkFiles(root: string, { maxFileBytes, followSymlinks }: 
         skipped.push({ path: display(abs), reason: 'unsupported file type' });
         continue;
       }
-      const s = await lstat(abs).then((l) => (l.isSymbolicLink() ? stat(abs) : l));
+      const s = await lstat(abs)
+        .then((l) => (l.isSymbolicLink() ? stat(abs) : l))
+        .catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined; // deleted while we scanned: it is simply not there
+          throw error;
+        });
+      if (!s) continue;
       if (s.size > maxFileBytes) {
         skipped.push({ path: display(abs), reason: `larger than the ${Math.round(maxFileBytes / 1048576)} MB limit (ingest.maxFileBytes)` });
         continue;

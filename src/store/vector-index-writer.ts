@@ -39,12 +39,21 @@ export async function openVectorIndexWriter(store: SqliteStore, kbDir: string, e
     failure = error;
     while (waiters.length) waiters.shift()!.reject(error);
   });
+  worker.on('exit', () => {
+    failure ??= new KbError('VECTOR_INDEX', 'The vector index worker stopped unexpectedly. Run kb verify --repair.');
+    while (waiters.length) waiters.shift()!.reject(failure);
+  });
   const send = (msg: WriterMessage, transfer: ArrayBuffer[] = []) => worker.postMessage(msg, transfer);
   const expect = (op: string) => new Promise<void>((resolve, reject) => (failure ? reject(failure) : waiters.push({ op, resolve, reject })));
 
   const opened = expect('opened');
   send({ op: 'open', kbDir, embedKey, dimensions });
-  await opened;
+  try {
+    await opened;
+  } catch (error) {
+    await worker.terminate().catch(() => undefined);
+    throw error;
+  }
 
   // Adds are sent in batches: one message per vector costs more than the copy it saves.
   let ids: number[] = [];

@@ -12,7 +12,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
   const config = configFor(ctx, options, { 'server.host': options.host, 'server.port': options.port });
   const apiKeys = mergeApiKeys(config.server.apiKeys, parseApiKeys(config.env.apiKeys));
   const logger = pino({ level: config.server.logLevel }, ctx.stderr as { write(text: string): void });
-  const kb = await openKb(config);
+  const kb = await openKb(config, { create: true });
   let app: App | undefined;
   let server: RunningServer | undefined;
   try {

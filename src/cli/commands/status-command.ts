@@ -1,4 +1,5 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { UsageError } from '../../errors.js';
 import { join } from 'node:path';
 import { openStore } from '../../store/sqlite-store.js';
 import { lockHolder } from '../../store/index-lock.js';
@@ -7,6 +8,9 @@ import { configFor } from '../open-kb.js';
 
 export const run: CommandRun = async (_args, options, ctx) => {
   const config = configFor(ctx, options);
+  if (!existsSync(join(config.kbDir, 'kb.sqlite'))) {
+    throw new UsageError(`No knowledge base at ${config.kbDir} yet. Create one with kb index ./docs, or pass --kb-dir (env KB_DIR).`);
+  }
   const store = openStore(config.kbDir);
   try {
     const counts = store.counts();
