@@ -177,7 +177,8 @@ describe('createLlmAnswerer.rewriteQuery', () => {
     const guardrail = { id: 'gr', version: '1' };
     const answerer = createLlmAnswerer({ chat: double.chat, config: config({ guardrail }) });
     const rewritten = await answerer.rewriteQuery('And for contractors?', history);
-    expect(rewritten).toEqual({ query: 'notice period for contractors', inputTokens: 80, outputTokens: 7 });
+    expect(rewritten).toMatchObject({ query: 'notice period for contractors', inputTokens: 80, outputTokens: 7 });
+    expect(rewritten.costUsd).toBeGreaterThan(0); // priced like any other call of the configured model
     const [request] = double.calls;
     expect(request!.system).toBe(REWRITE_SYSTEM_PROMPT);
     expect(request!.system).toContain('standalone');

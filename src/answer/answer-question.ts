@@ -32,11 +32,11 @@ export async function answerQuestion(input: AnswerQuestionInput): Promise<Answer
   const t0 = performance.now();
   const { question, retriever, answerer, history = [], signal } = input;
   let query = question;
-  let rewriteTokens = { inputTokens: 0, outputTokens: 0 };
+  let rewriteTokens = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   if (history.length) {
     const rewritten = await answerer.rewriteQuery(question, history, signal);
     query = rewritten.query;
-    rewriteTokens = { inputTokens: rewritten.inputTokens, outputTokens: rewritten.outputTokens };
+    rewriteTokens = { inputTokens: rewritten.inputTokens, outputTokens: rewritten.outputTokens, costUsd: rewritten.costUsd ?? 0 };
   }
   const retrieval = await retriever.retrieve(query, { ...(input.topK ? { topK: input.topK } : {}), ...(input.filters ? { filters: input.filters } : {}), ...(signal ? { signal } : {}) });
   const t1 = performance.now();
@@ -50,6 +50,12 @@ export async function answerQuestion(input: AnswerQuestionInput): Promise<Answer
   if (!sources.length) input.onToken?.(result.answer);
   result.usage.inputTokens += rewriteTokens.inputTokens;
   result.usage.outputTokens += rewriteTokens.outputTokens;
+  if (rewriteTokens.costUsd) {
+    // The rewrite is a model call too: its cost belongs in the answer's cost.
+    const byModel = { ...(result.cost?.byModel ?? {}) };
+    byModel[answerer.modelId] = (byModel[answerer.modelId] ?? 0) + rewriteTokens.costUsd;
+    result.cost = { usd: (result.cost?.usd ?? 0) + rewriteTokens.costUsd, byModel };
+  }
   const t2 = performance.now();
   return { ...result, query, timings: { retrieveMs: t1 - t0, answerMs: t2 - t1, totalMs: t2 - t0 } };
 }

@@ -26,5 +26,5 @@ export interface Answerer {
   readonly modelId: string;
   answer(input: AnswerInput): Promise<AnswerResult>;
   /** A standalone search query for a follow-up question, from the conversation so far. */
-  rewriteQuery(question: string, history: ChatTurn[], signal?: AbortSignal): Promise<{ query: string; inputTokens: number; outputTokens: number }>;
+  rewriteQuery(question: string, history: ChatTurn[], signal?: AbortSignal): Promise<{ query: string; inputTokens: number; outputTokens: number; costUsd?: number }>;
 }

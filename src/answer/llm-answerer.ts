@@ -96,7 +96,8 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model 
       ...(defaults.guardrail ? { guardrail: defaults.guardrail } : {}),
     };
     const reply = await chat({ ...prompt, params, ...(signal ? { signal } : {}) });
-    return { query: cleanQuery(reply.text) || question.trim(), inputTokens: reply.inputTokens, outputTokens: reply.outputTokens };
+    const usd = costUsd(reply.inputTokens, reply.outputTokens);
+    return { query: cleanQuery(reply.text) || question.trim(), inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, ...(usd !== undefined ? { costUsd: usd } : {}) };
   }
 
   return { modelId, answer, rewriteQuery };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { IndexMismatchError, isAbortError, KbError, LoadError, ModelCallError, UsageError } from '../errors.js';
 import { type Embedder, embedderKey } from '../models/embedder.js';
 import type { NewDocument, SqliteStore } from '../store/sqlite-store.js';
@@ -55,6 +55,13 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   const ck = chunkerKey(chunking);
   const summary = emptySummary(roots, dryRun, ek);
 
+  const names = roots.map((r) => basename(r));
+  const clash = names.find((n, i) => names.indexOf(n) !== i);
+  if (clash) {
+    throw new UsageError(
+      `Two folders named "${clash}" (${roots.filter((r) => basename(r) === clash).join(', ')}) would give documents the same paths. Index their parent folder instead, or rename one.`,
+    );
+  }
   const builtWith = store.getMeta('embed_key');
   if (builtWith && builtWith !== ek && !options.rebuild) {
     const [model, dims] = splitKey(builtWith);
