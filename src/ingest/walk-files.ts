@@ -46,6 +46,12 @@ export async function walkFiles(root: string, { maxFileBytes, followSymlinks }: 
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // One directory's file stats in parallel: one thread-pool round trip per folder instead of per file.
+    const stats = new Map(
+      await Promise.all(
+        entries.filter((e) => e.isFile() && formatOf(e.name)).map(async (e) => [e.name, await lstat(join(dir, e.name)).catch(() => undefined)] as const),
+      ),
+    );
     for (const entry of entries) {
       const abs = join(dir, entry.name);
       const rel = relative(root, abs).split(sep).join('/');
@@ -102,7 +108,7 @@ export async function walkFiles(root: string, { maxFileBytes, followSymlinks }: 
         skipped.push({ path: display(abs), reason: 'unsupported file type' });
         continue;
       }
-      const s = await lstat(abs)
+      const s = await (stats.get(entry.name) ? Promise.resolve(stats.get(entry.name)!) : lstat(abs))
         .then((l) => (l.isSymbolicLink() ? stat(abs) : l))
         .catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT') return undefined; // deleted while we scanned: it is simply not there

@@ -164,6 +164,9 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
       ).all(match, ...f.params, limit) as Array<{ id: number; bm25: number }>;
     },
 
+    hasVectors(embedKey: string): boolean {
+      return sql('SELECT 1 FROM vectors WHERE embed_key = ? LIMIT 1').get(embedKey) !== undefined;
+    },
     cachedVectors(embedKey: string, hashes: string[]): Map<string, Float32Array> {
       const out = new Map<string, Float32Array>();
       const unique = [...new Set(hashes)];
