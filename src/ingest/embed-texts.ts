@@ -21,7 +21,7 @@ export interface EmbedStats {
  */
 export function createEmbedScheduler(
   embedder: Embedder,
-  { maxConcurrency = 16, maxRetries = 10, baseDelayMs = 100, maxConsecutiveFailures = 24 }: { maxConcurrency?: number; maxRetries?: number; baseDelayMs?: number; maxConsecutiveFailures?: number } = {},
+  { maxConcurrency = 16, maxRetries = 10, maxThrottleRetries = 60, baseDelayMs = 100, maxConsecutiveFailures = 24 }: { maxConcurrency?: number; maxRetries?: number; maxThrottleRetries?: number; baseDelayMs?: number; maxConsecutiveFailures?: number } = {},
 ) {
   let limit = Math.min(4, maxConcurrency);
   let inFlight = 0;
@@ -52,6 +52,10 @@ export function createEmbedScheduler(
   };
 
   const call = async (texts: string[], signal?: AbortSignal): Promise<number[][]> => {
+    // Throttles say "slow down", not "this failed": under a tight quota a batch may be throttled many times
+    // while the run as a whole progresses, so they have their own, larger budget.
+    let errors = 0;
+    let throttled = 0;
     for (let attempt = 0; ; attempt++) {
       if (down) throw down;
       const sentIn = await acquire(signal);
@@ -62,13 +66,13 @@ export function createEmbedScheduler(
       } catch (error) {
         release();
         if (isAbortError(error) || !(error instanceof ModelCallError) || !error.isRetryable) throw error;
-        if (++consecutiveFailures >= maxConsecutiveFailures && !error.isThrottle) {
+        if (!error.isThrottle && ++consecutiveFailures >= maxConsecutiveFailures) {
           down ??= new ModelCallError(`${embedder.modelId} failed ${consecutiveFailures} calls in a row (last: ${error.message}); the service looks unavailable. Run kb index again later: what was committed is kept.`, {
             modelId: embedder.modelId, isRetryable: true, code: 'SERVICE_DOWN', cause: error, ...(error.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
           });
           throw down;
         }
-        if (attempt >= maxRetries) throw error;
+        if (error.isThrottle ? ++throttled > maxThrottleRetries : ++errors > maxRetries) throw error;
         stats.retries++;
         if (error.isThrottle) {
           stats.throttles++;
@@ -78,7 +82,7 @@ export function createEmbedScheduler(
             epoch++;
           }
         }
-        const backoff = error.retryAfterMs ?? Math.min(2_000, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+        const backoff = error.retryAfterMs ?? Math.min(2_000, baseDelayMs * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
         await sleep(backoff, undefined, signal ? { signal } : undefined);
         continue;
       }
