@@ -4,10 +4,8 @@ import type { Embedder } from '../models/embedder.js';
 
 export interface EmbedStats {
   calls: number;
-  /** Retries by our scheduler after a call failed for good. */
+  /** Calls repeated after a retryable failure (throttles included). */
   retries: number;
-  /** Retries the provider's client made inside calls (the SDK's own backoff on throttles and 5xx). */
-  clientRetries: number;
   throttles: number;
   /** Highest concurrency reached. */
   peakConcurrency: number;
@@ -31,8 +29,7 @@ export function createEmbedScheduler(
   let consecutiveFailures = 0;
   let down: ModelCallError | undefined;
   const waiters: Array<() => void> = [];
-  const stats: EmbedStats = { calls: 0, retries: 0, clientRetries: 0, throttles: 0, peakConcurrency: 0 };
-  const clientRetriesAtStart = embedder.retriesUsed ?? 0;
+  const stats: EmbedStats = { calls: 0, retries: 0, throttles: 0, peakConcurrency: 0 };
 
   // A throttle cuts the limit once per epoch: the calls already in flight when it came were sent at the old
   // limit, and their throttles say nothing new (TCP's once-per-window decrease).
@@ -88,7 +85,6 @@ export function createEmbedScheduler(
       }
       release();
       consecutiveFailures = 0;
-      stats.clientRetries = (embedder.retriesUsed ?? 0) - clientRetriesAtStart;
       if (++successes >= limit && limit < maxConcurrency) {
         limit++;
         successes = 0;

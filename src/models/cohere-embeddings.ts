@@ -42,8 +42,6 @@ export class CohereEmbeddings extends Embeddings implements Embedder {
   readonly dimensions = DIMENSIONS;
   readonly maxBatchSize = MAX_TEXTS;
   tokensUsed = 0;
-  /** Retries the SDK made inside calls (throttles and transient errors it absorbed). */
-  retriesUsed = 0;
   private readonly client: BedrockRuntimeClient;
   private readonly region: string | undefined;
 
@@ -84,11 +82,8 @@ export class CohereEmbeddings extends Embeddings implements Embedder {
     );
     let bytes: Uint8Array;
     try {
-      const output = await this.client.send(command, { abortSignal: signal });
-      this.retriesUsed += (output.$metadata.attempts ?? 1) - 1;
-      bytes = output.body;
+      bytes = (await this.client.send(command, { abortSignal: signal })).body;
     } catch (error) {
-      this.retriesUsed += Math.max(0, ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
       throw toModelCallError(error, { modelId: this.modelId, region: this.region });
     }
     const parsed = responseSchema.safeParse(parseJsonBody(bytes));

@@ -13,8 +13,6 @@ export interface Embedder {
   embedQuery(text: string, options?: { signal?: AbortSignal }): Promise<number[]>;
   /** Input tokens the service reported (or we estimated) since creation. */
   readonly tokensUsed?: number;
-  /** Retries made inside calls by the provider's client (the AWS SDK retries throttles itself). */
-  readonly retriesUsed?: number;
 }
 
 /** The id stored in the index: model plus dimension, so a dimension change is a model change. */

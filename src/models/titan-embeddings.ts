@@ -41,8 +41,6 @@ export class TitanEmbeddings extends Embeddings implements Embedder {
   readonly dimensions: number;
   readonly maxBatchSize = 1;
   tokensUsed = 0;
-  /** Retries the SDK made inside calls (throttles and transient errors it absorbed). */
-  retriesUsed = 0;
   private readonly client: BedrockRuntimeClient;
   private readonly region: string | undefined;
 
@@ -76,11 +74,8 @@ export class TitanEmbeddings extends Embeddings implements Embedder {
         accept: 'application/json',
         body: JSON.stringify(body),
       });
-      const output = await this.client.send(command, { abortSignal: signal });
-      this.retriesUsed += (output.$metadata.attempts ?? 1) - 1;
-      bytes = output.body;
+      bytes = (await this.client.send(command, { abortSignal: signal })).body;
     } catch (error) {
-      this.retriesUsed += Math.max(0, ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
       throw toModelCallError(error, { modelId: this.modelId, region: this.region });
     }
     const parsed = responseSchema.safeParse(parseJsonBody(bytes));

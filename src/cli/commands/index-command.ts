@@ -62,7 +62,7 @@ export function formatSummary(s: IndexSummary): string {
   } else {
     lines.push(`Indexed ${f.seen} files in ${(s.durationMs / 1000).toFixed(1)} s: ${f.new} new, ${f.changed} changed, ${f.deleted} deleted, ${f.unchanged} unchanged${f.copied ? ` (${f.copied} renamed or copied)` : ''}.`);
     lines.push(`  chunks: ${s.chunks.added} written, ${s.chunks.removed} removed, ${s.chunks.embedded} embedded, ${s.chunks.reused} reused from stored vectors`);
-    if (s.embedStats.calls) lines.push(`  embedding: ${s.embedStats.calls} calls, ${s.embedStats.retries + s.embedStats.clientRetries} retries, ${s.embedStats.throttles} throttled, ${s.embeddingTokens.toLocaleString('en-US')} tokens${s.estimatedCostUsd !== undefined ? `, about $${s.estimatedCostUsd.toFixed(4)}` : ''}`);
+    if (s.embedStats.calls) lines.push(`  embedding: ${s.embedStats.calls} calls, ${s.embedStats.retries} retries, ${s.embedStats.throttles} throttled, ${s.embeddingTokens.toLocaleString('en-US')} tokens${s.estimatedCostUsd !== undefined ? `, about $${s.estimatedCostUsd.toFixed(4)}` : ''}`);
   }
   if (s.skipped.length) {
     lines.push(`Skipped ${s.skipped.length}:`);
