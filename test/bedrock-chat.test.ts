@@ -7,13 +7,9 @@ import { startEmulator, type Emulator } from '../src/emulator/create-emulator.js
 import { isAbortError, ModelCallError } from '../src/errors.js';
 import { createChatModel, streamChat } from '../src/models/bedrock-chat.js';
 import type { Source } from '../src/types.js';
+import { useFakeAwsCredentials } from './fake-aws-credentials.js';
 
-// The SDK's default credential chain reads these; the emulator checks the signature's shape, not the secret.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.AWS_ACCESS_KEY_ID = 'AKIAEMULATOR00000000';
-process.env.AWS_SECRET_ACCESS_KEY = 'emulator-secret-key';
-delete process.env.AWS_PROFILE;
-delete process.env.AWS_BEARER_TOKEN_BEDROCK;
+useFakeAwsCredentials();
 
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const STREAM_DELAY_MS = 15;

@@ -11,13 +11,9 @@ import { createEmbedder } from '../src/models/create-embedder.js';
 import type { Embedder } from '../src/models/embedder.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import { TitanEmbeddings, type TitanModelId } from '../src/models/titan-embeddings.js';
+import { useFakeAwsCredentials } from './fake-aws-credentials.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
-process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-delete process.env.AWS_SESSION_TOKEN;
-delete process.env.AWS_PROFILE;
-delete process.env.AWS_BEARER_TOKEN_BEDROCK;
+useFakeAwsCredentials();
 
 let emulator: Emulator;
 const cwd = mkdtempSync(join(tmpdir(), 'kb-bedrock-embeddings-'));

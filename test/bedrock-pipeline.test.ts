@@ -5,13 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { runCli } from '../src/cli/run-cli.js';
 import { startEmulator, type Emulator } from '../src/emulator/create-emulator.js';
 import { copyOfData, tempDir } from './temp-dir.js';
+import { useFakeAwsCredentials } from './fake-aws-credentials.js';
 
-// The SDK's default credential chain reads process.env itself; the emulator checks the SigV4 shape.
-process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
-process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-delete process.env.AWS_SESSION_TOKEN;
-delete process.env.AWS_PROFILE;
-delete process.env.AWS_BEARER_TOKEN_BEDROCK;
+useFakeAwsCredentials();
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -15,13 +15,9 @@ import { ModelCallError, UsageError } from '../src/errors.js';
 import { createBedrockClient } from '../src/models/bedrock-client.js';
 import { toModelCallError } from '../src/models/bedrock-errors.js';
 import type { ChatTurn } from '../src/types.js';
+import { useFakeAwsCredentials } from './fake-aws-credentials.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
-process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-delete process.env.AWS_SESSION_TOKEN;
-delete process.env.AWS_PROFILE;
-delete process.env.AWS_BEARER_TOKEN_BEDROCK;
+useFakeAwsCredentials();
 
 const CLAUDE = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const TITAN_V2 = 'amazon.titan-embed-text-v2:0';
