@@ -266,3 +266,10 @@ describe.each(RUNNERS)('kb %s', (kind, run) => {
     expect(json<Status>(await run(['status', '--json'], { cwd })).documents, 'a dry run changes nothing').toBe(20);
   });
 });
+
+describe('the installed command', () => {
+  it('`npx kb` runs the built bin from the project, as the README says', () => {
+    const out = execFileSync('npx', ['--no-install', 'kb', '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

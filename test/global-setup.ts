@@ -7,6 +7,7 @@ export default function setup(): void {
   if (process.env.KB_TEST_SKIP_BUILD === '1') return; // iterating on tests against a dist/ you just built
   try {
     execFileSync(process.execPath, [resolve(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, stdio: 'pipe', timeout: 180_000 });
+    execFileSync(process.execPath, [resolve(root, 'scripts', 'make-bin-executable.mjs')], { cwd: root, stdio: 'pipe' });
   } catch (error) {
     const e = error as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`The build failed, so the process tests cannot run:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
