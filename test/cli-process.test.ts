@@ -273,3 +273,23 @@ describe('the installed command', () => {
     expect(out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
+
+describe('a reader that stops early', () => {
+  it('`kb ask ... | head` closing the pipe ends the command quietly, without a stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'kb-epipe-'));
+    try {
+      const quiet = { write: () => true };
+      expect(await runCli(['index', DATA_DIR, '--kb-dir', join(dir, 'kb')], { stdout: quiet, stderr: quiet, env: {}, cwd: dir })).toBe(0);
+      const child = spawn(process.execPath, [BIN, 'ask', 'How long is the notice period?', '--kb-dir', join(dir, 'kb')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b));
+      child.stdout.once('data', () => child.stdout.destroy()); // like head -1
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(stderr).not.toMatch(/EPIPE|at .+:\d+:\d+/);
+      expect(code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
