@@ -28,6 +28,9 @@ export function createExtractiveAnswerer({ maxSentences = 3, maxChars = 700, min
           // Leading structure is not part of the claim (heading marks, bullets, list numbers, checkboxes); the rest stays verbatim.
           const clean = sentence.replace(/^#+\s*/, '').replace(/^([-*•]|\d+[.)])\s+/, '').replace(/^\[[ x]\]\s*/i, '').trim();
           if (clean.split(/\s+/).length < 4 || /^\|?[\s:|-]+\|?$/.test(clean)) continue; // headings, fragments and table rules answer nothing
+          // A table row states a fact when it carries a value ("| Application logs | 90 days |"); rows of titles
+          // (a table of contents) only look relevant.
+          if (clean.startsWith('|') && !/\d/.test(clean)) continue;
           candidates.push({ sentence: clean, source, score: 0, terms: new Set(analyzeTerms(clean)), context });
         }
       }
