@@ -207,7 +207,7 @@ describe.each(RUNNERS)('kb %s', (kind, run) => {
     expect(summary.failures).toEqual([{ path: 'broken/bad.pdf', reason: expect.any(String) }]);
   });
 
-  it('ask and status on a kb dir with no index say so and how to make one (exit 1), creating nothing', async () => {
+  it('every command but index, on a kb dir with no index, says so and how to make one (exit 1), creating nothing', async () => {
     const empty = join(cwd, 'empty-kb');
     const ran = await run(['ask', 'How long is the notice period?', '--kb-dir', empty], { cwd });
     expect(ran.code).toBe(1);
@@ -215,8 +215,13 @@ describe.each(RUNNERS)('kb %s', (kind, run) => {
     expectCleanStderr(ran);
     const asJson = json<{ error: { code: string; message: string } }>(await run(['ask', '--json', 'How long is the notice period?', '--kb-dir', empty], { cwd }));
     expect(asJson.error.code).toBe('USAGE');
-    expect((await run(['status', '--kb-dir', empty], { cwd })).code).toBe(1);
-    expect(existsSync(join(empty, 'kb.sqlite'))).toBe(false);
+    for (const args of [['status'], ['search', 'notice'], ['verify'], ['verify', '--repair'], ['remove', 'hr/pto.md'], ['serve', '--port', '0']]) {
+      const refused = await run([...args, '--kb-dir', empty], { cwd });
+      expect(refused.code, `kb ${args.join(' ')}`).toBe(1);
+      expect(refused.stderr, `kb ${args.join(' ')}`).toMatch(/No knowledge base at .*empty-kb/);
+      expect(refused.stderr, `kb ${args.join(' ')} logs nothing before refusing`).not.toContain('"msg"');
+    }
+    expect(existsSync(empty)).toBe(false);
     const badArgs = await run(['search', '--json'], { cwd });
     expect(badArgs.code).toBe(1);
     expect(json<{ error: { code: string } }>(badArgs).error.code).toBe('USAGE');

@@ -83,6 +83,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'serve',
     summary: 'serve the HTTP query API and the web page',
     options: [
+      { ...jsonOption, description: 'print where it listens as one JSON line' },
       { flags: '--host <host>', description: 'interface to bind (default 127.0.0.1)' },
       { flags: '--port <port>', description: 'port (default 8080)', parse: 'int' },
       { flags: '--insecure-no-auth', description: 'allow a non-loopback bind without API keys' },
@@ -93,6 +94,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'emulator',
     summary: 'run a Bedrock-runtime-compatible emulator for offline development and tests',
     options: [
+      { ...jsonOption, description: 'print where it listens as one JSON line' },
       { flags: '--port <port>', description: 'port (default 4010)', parse: 'int' },
       { flags: '--host <host>', description: 'interface (default 127.0.0.1)' },
       { flags: '--latency-ms <ms>', description: 'added latency per request', parse: 'int' },

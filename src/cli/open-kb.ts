@@ -24,14 +24,18 @@ export function configFor(ctx: CliContext, options: GlobalOptions & Record<strin
 }
 
 /**
- * Store, embedder and retriever for a configuration; the store is opened once per command. Reading commands
- * refuse a kb dir with no index rather than create an empty one: a typo'd --kb-dir must not look like
- * "not in the knowledge base". The server creates it (its index job fills it).
+ * Every command but `kb index` refuses a kb dir with no index rather than create an empty one: a typo'd
+ * --kb-dir must not look like "not in the knowledge base" or verify as "ok".
  */
-export async function openKb(config: LoadedConfig, { create = false }: { create?: boolean } = {}): Promise<OpenKb> {
-  if (!create && !existsSync(join(config.kbDir, 'kb.sqlite'))) {
-    throw new UsageError(`No knowledge base at ${config.kbDir}. Index some folders first (kb index ./docs), or pass --kb-dir (env KB_DIR) to point at one.`);
+export function requireKb(kbDir: string): void {
+  if (!existsSync(join(kbDir, 'kb.sqlite'))) {
+    throw new UsageError(`No knowledge base at ${kbDir}. Create one with kb index ./docs, or pass --kb-dir (env KB_DIR) to point at one.`);
   }
+}
+
+/** Store, embedder and retriever for a configuration; the store is opened once per command. */
+export async function openKb(config: LoadedConfig): Promise<OpenKb> {
+  requireKb(config.kbDir);
   const embedder = await createEmbedder(config);
   const store = openStore(config.kbDir);
   const weights = defaultWeights(embedder.modelId);

@@ -23,7 +23,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
     }
     throw error;
   }
-  ctx.stdout.write(`Bedrock emulator listening on ${emulator.url}\n`);
+  ctx.stdout.write(options.json ? `${JSON.stringify({ url: emulator.url })}\n` : `Bedrock emulator listening on ${emulator.url}\n`);
   try {
     await new Promise<void>((resolve) => {
       if (!ctx.signal) return; // no signal: serve until the process ends

@@ -4,10 +4,11 @@ import { acquireIndexLock } from '../../store/index-lock.js';
 import { openStore } from '../../store/sqlite-store.js';
 import { VectorIndex } from '../../store/vector-index.js';
 import type { CommandRun } from '../cli-context.js';
-import { configFor } from '../open-kb.js';
+import { configFor, requireKb } from '../open-kb.js';
 
 export const run: CommandRun = async (paths, options, ctx) => {
   const config = configFor(ctx, options);
+  requireKb(config.kbDir);
   const store = openStore(config.kbDir);
   const release = await acquireIndexLock(config.kbDir, { wait: true, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   try {

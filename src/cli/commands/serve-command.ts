@@ -12,7 +12,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
   const config = configFor(ctx, options, { 'server.host': options.host, 'server.port': options.port });
   const apiKeys = mergeApiKeys(config.server.apiKeys, parseApiKeys(config.env.apiKeys));
   const logger = pino({ level: config.server.logLevel }, ctx.stderr as { write(text: string): void });
-  const kb = await openKb(config, { create: true });
+  const kb = await openKb(config);
   let app: App | undefined;
   let server: RunningServer | undefined;
   try {
@@ -22,19 +22,22 @@ export const run: CommandRun = async (_args, options, ctx) => {
     const metrics = createMetrics({ processMetrics: true });
     app = createApp({ config, kb, answerer, apiKeys, logger, metrics });
     server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth });
-    ctx.stdout.write(`Serving ${kb.store.counts().documents} documents on ${server.url} (${apiKeys.length ? `${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}` : 'no auth'}; answers by ${answerer.modelId}). Ctrl+C stops.\n`);
+    const documents = kb.store.counts().documents;
+    if (options.json) ctx.stdout.write(`${JSON.stringify({ url: server.url, documents, apiKeys: apiKeys.length, answerModel: answerer.modelId })}\n`);
+    else ctx.stdout.write(`Serving ${documents} documents on ${server.url} (${apiKeys.length ? `${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}` : 'no auth'}; answers by ${answerer.modelId}). Ctrl+C stops.\n`);
     logger.info({ url: server.url, auth: app.authEnabled, keys: apiKeys.map((k) => ({ id: k.id, role: k.role })) }, 'listening');
     await new Promise<void>((resolve) => {
       if (ctx.signal?.aborted) return resolve();
       ctx.signal?.addEventListener('abort', () => resolve(), { once: true });
     });
-    ctx.stdout.write('Stopping…\n');
+    if (!options.json) ctx.stdout.write('Stopping…\n');
     return 0;
   } finally {
     // In-flight answers are aborted first, so their streams end and the server can close.
     await app?.close();
     await server?.close();
     kb.close();
-    logger.info('stopped');
+    // Only a server that listened has stopped; a refused bind or a port in use is reported as the error alone.
+    if (server) logger.info('stopped');
   }
 };

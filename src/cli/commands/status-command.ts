@@ -1,16 +1,13 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { UsageError } from '../../errors.js';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../../store/sqlite-store.js';
 import { lockHolder } from '../../store/index-lock.js';
 import type { CommandRun } from '../cli-context.js';
-import { configFor } from '../open-kb.js';
+import { configFor, requireKb } from '../open-kb.js';
 
 export const run: CommandRun = async (_args, options, ctx) => {
   const config = configFor(ctx, options);
-  if (!existsSync(join(config.kbDir, 'kb.sqlite'))) {
-    throw new UsageError(`No knowledge base at ${config.kbDir} yet. Create one with kb index ./docs, or pass --kb-dir (env KB_DIR).`);
-  }
+  requireKb(config.kbDir);
   const store = openStore(config.kbDir);
   try {
     const counts = store.counts();

@@ -2,11 +2,12 @@ import { acquireIndexLock } from '../../store/index-lock.js';
 import { openStore } from '../../store/sqlite-store.js';
 import { verifyStore } from '../../store/verify-store.js';
 import type { CommandRun } from '../cli-context.js';
-import { configFor } from '../open-kb.js';
+import { configFor, requireKb } from '../open-kb.js';
 
 /** Exit 0 when clean, 2 with the list of problems. --repair takes the index lock. */
 export const run: CommandRun = async (_args, options, ctx) => {
   const config = configFor(ctx, options);
+  requireKb(config.kbDir);
   const store = openStore(config.kbDir);
   const release = options.repair ? await acquireIndexLock(config.kbDir, { wait: true, ...(ctx.signal ? { signal: ctx.signal } : {}) }) : () => {};
   try {

@@ -1,0 +1,57 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/run-cli.js';
+import { indexedKb, type KbFixture, memoryCtx } from './server-fixture.js';
+
+let base: KbFixture;
+beforeAll(async () => {
+  base = await indexedKb();
+});
+afterAll(() => base?.close());
+
+/** Resolves once `check` holds, checking on each write to the context (no polling clock). */
+function whenWritten(ctx: ReturnType<typeof memoryCtx>, check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (check()) return resolve();
+    const push = ctx.out.push.bind(ctx.out);
+    ctx.out.push = (...items: string[]) => {
+      const n = push(...items);
+      if (check()) resolve();
+      return n;
+    };
+  });
+}
+
+describe('kb serve', () => {
+  it('--json prints where it listens as one JSON line, and stops on the signal', async () => {
+    const controller = new AbortController();
+    const ctx = memoryCtx(base.dir, controller.signal);
+    const done = runCli(['serve', '--json', '--kb-dir', base.kbDir, '--port', '0'], ctx);
+    await whenWritten(ctx, () => ctx.out.join('').includes('\n'));
+    const line = JSON.parse(ctx.out.join('')) as { url: string; documents: number; apiKeys: number };
+    expect(line).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), documents: 21, apiKeys: 0 });
+    expect((await fetch(`${line.url}/healthz`)).status).toBe(200);
+    controller.abort();
+    expect(await done).toBe(0);
+    expect(ctx.err.join('')).toContain('"msg":"stopped"');
+  });
+
+  it('a refused bind and a port in use print the error alone, no "stopped" log line', async () => {
+    const refused = memoryCtx(base.dir, AbortSignal.abort());
+    expect(await runCli(['serve', '--kb-dir', base.kbDir, '--host', '0.0.0.0', '--port', '0'], refused)).toBe(1);
+    expect(refused.err.join('')).toMatch(/Refusing to serve on 0.0.0.0 without API keys/);
+    expect(refused.err.join('')).not.toContain('stopped');
+
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const busy = memoryCtx(base.dir, AbortSignal.abort());
+      expect(await runCli(['serve', '--kb-dir', base.kbDir, '--port', String(port)], busy)).toBe(1);
+      expect(busy.err.join('')).toMatch(new RegExp(`Port ${port} .*in use`));
+      expect(busy.err.join('')).not.toContain('stopped');
+    } finally {
+      holder.close();
+    }
+  });
+});
