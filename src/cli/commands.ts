@@ -6,6 +6,8 @@ export interface OptionSpec {
   defaultValue?: string | boolean;
   /** Parse the raw string; numbers are validated again by the config schema. */
   parse?: 'int' | 'float' | 'list';
+  /** Inclusive bounds for a number; a value outside them is a usage error naming the flag. */
+  range?: [number, number];
 }
 
 /** A command as data; its body is imported only when it runs, so `kb ask` never loads the PDF parser. */
@@ -44,14 +46,14 @@ export const COMMANDS: CommandSpec[] = [
     name: 'ask',
     summary: 'answer a question from the knowledge base, with cited sources',
     args: '<question...>',
-    options: [jsonOption, { flags: '--top-k <n>', description: 'sources to retrieve', parse: 'int' }, ...filterOptions],
+    options: [jsonOption, { flags: '--top-k <n>', description: 'sources to retrieve (1-100)', parse: 'int', range: [1, 100] }, ...filterOptions],
     load: () => import('./commands/ask-command.js'),
   },
   {
     name: 'search',
     summary: 'ranked chunks for a query, with path, page or heading, and score',
     args: '<query...>',
-    options: [jsonOption, { flags: '--top-k <n>', description: 'results to show', parse: 'int' }, ...filterOptions],
+    options: [jsonOption, { flags: '--top-k <n>', description: 'results to show (1-100)', parse: 'int', range: [1, 100] }, ...filterOptions],
     load: () => import('./commands/search-command.js'),
   },
   {
@@ -85,7 +87,7 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       { ...jsonOption, description: 'print where it listens as one JSON line' },
       { flags: '--host <host>', description: 'interface to bind (default 127.0.0.1)' },
-      { flags: '--port <port>', description: 'port (default 8080)', parse: 'int' },
+      { flags: '--port <port>', description: 'port (default 8080)', parse: 'int', range: [0, 65_535] },
       { flags: '--insecure-no-auth', description: 'allow a non-loopback bind without API keys' },
     ],
     load: () => import('./commands/serve-command.js'),
@@ -95,12 +97,12 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'run a Bedrock-runtime-compatible emulator for offline development and tests',
     options: [
       { ...jsonOption, description: 'print where it listens as one JSON line' },
-      { flags: '--port <port>', description: 'port (default 4010)', parse: 'int' },
+      { flags: '--port <port>', description: 'port (default 4010)', parse: 'int', range: [0, 65_535] },
       { flags: '--host <host>', description: 'interface (default 127.0.0.1)' },
-      { flags: '--latency-ms <ms>', description: 'added latency per request', parse: 'int' },
-      { flags: '--rpm <n>', description: 'requests-per-minute quota, enforced with ThrottlingException', parse: 'int' },
-      { flags: '--throttle-rate <fraction>', description: 'fraction of requests throttled at random', parse: 'float' },
-      { flags: '--error-rate <fraction>', description: 'fraction of requests failing with 503', parse: 'float' },
+      { flags: '--latency-ms <ms>', description: 'added latency per request', parse: 'int', range: [0, 600_000] },
+      { flags: '--rpm <n>', description: 'requests-per-minute quota, enforced with ThrottlingException', parse: 'int', range: [1, 10_000_000] },
+      { flags: '--throttle-rate <fraction>', description: 'fraction of requests throttled at random', parse: 'float', range: [0, 1] },
+      { flags: '--error-rate <fraction>', description: 'fraction of requests failing with 503', parse: 'float', range: [0, 1] },
     ],
     load: () => import('./commands/emulator-command.js'),
   },

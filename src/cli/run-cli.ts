@@ -58,16 +58,20 @@ export function reportError(error: unknown, ctx: CliContext, json: boolean): num
 function toOption(spec: OptionSpec): Option {
   const o = new Option(spec.flags, spec.description);
   if (spec.defaultValue !== undefined) o.default(spec.defaultValue);
-  if (spec.parse === 'int') o.argParser((v) => parseNumber(spec.flags, v, true));
-  if (spec.parse === 'float') o.argParser((v) => parseNumber(spec.flags, v, false));
+  if (spec.parse === 'int') o.argParser((v) => parseNumber(spec.flags, v, true, spec.range));
+  if (spec.parse === 'float') o.argParser((v) => parseNumber(spec.flags, v, false, spec.range));
   if (spec.parse === 'list') o.argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
   return o;
 }
 
-function parseNumber(flag: string, value: string, integer: boolean): number {
-  const n = Number(value);
+function parseNumber(flag: string, value: string, integer: boolean, range?: [number, number]): number {
+  const name = flag.split(' ')[0];
+  const n = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new KbError('USAGE', `${flag.split(' ')[0]} expects ${integer ? 'a whole number' : 'a number'}, got "${value}"`);
+    throw new KbError('USAGE', `${name} expects ${integer ? 'a whole number' : 'a number'}, got "${value}"`);
+  }
+  if (range && (n < range[0] || n > range[1])) {
+    throw new KbError('USAGE', `${name} must be between ${range[0]} and ${range[1]}, got ${value}`);
   }
   return n;
 }

@@ -55,3 +55,21 @@ describe('kb serve', () => {
     }
   });
 });
+
+describe('number flags', () => {
+  it.each([
+    ['search', '0'], ['search', '-5'], ['search', '-2'], ['search', '101'], ['search', '2.5'], ['search', 'x'], ['ask', '0'], ['ask', '-5'],
+  ])('kb %s --top-k %s is a usage error (exit 1) naming the flag', async (command, value) => {
+    const ctx = memoryCtx(base.dir);
+    expect(await runCli([command, 'notice period', '--top-k', value, '--kb-dir', base.kbDir, '--json'], ctx)).toBe(1);
+    const error = (JSON.parse(ctx.out.join('')) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toContain('--top-k');
+  });
+
+  it('kb search --top-k 3 returns 3 results', async () => {
+    const ctx = memoryCtx(base.dir);
+    expect(await runCli(['search', 'notice period', '--top-k', '3', '--kb-dir', base.kbDir, '--json'], ctx)).toBe(0);
+    expect((JSON.parse(ctx.out.join('')) as { results: unknown[] }).results).toHaveLength(3);
+  });
+});
