@@ -148,6 +148,8 @@ export interface ConfigSources {
 /** kb.config.json < KB_* env vars < flags. Errors name the file, the option and its env var. */
 export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} }: ConfigSources = {}): KbConfig & {
   env: { bearerToken?: string; apiKeys?: string; debug: boolean };
+  /** Settings given explicitly rather than left at their defaults. */
+  chosen: { chunking: boolean };
 } {
   const file = env.KB_CONFIG ? resolve(cwd, env.KB_CONFIG) : resolve(cwd, 'kb.config.json');
   let raw: Record<string, unknown> = {};
@@ -166,6 +168,9 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
   }
   for (const [path, value] of Object.entries(flags)) if (value !== undefined) setPath(raw, path, value);
 
+  // Whether the chunk settings were chosen (file, env or flag) or are defaults: a kb remembers the settings it was
+  // built with, and only a chosen setting changes them (changing them re-chunks, which on Bedrock costs money).
+  const chunkingChosen = typeof raw.chunking === 'object' && raw.chunking !== null && Object.keys(raw.chunking).length > 0;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
@@ -181,6 +186,7 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
   return {
     ...config,
     env: { bearerToken: env.AWS_BEARER_TOKEN_BEDROCK, apiKeys: env.KB_API_KEYS, debug: env.KB_DEBUG === '1' },
+    chosen: { chunking: chunkingChosen },
   };
 }
 

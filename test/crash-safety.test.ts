@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,7 @@ import { generateCorpus } from '../bench/generate-corpus.js';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '..', 'dist', 'src', 'cli', 'bin.js');
-const KILL_POINTS = 22;
+const KILL_POINTS = 8;
 
 /** Every live chunk as "path|ordinal|text", sorted: equal sets mean nothing lost and nothing duplicated. */
 function chunkSet(kbDir: string): string[] {
@@ -19,6 +19,13 @@ function chunkSet(kbDir: string): string[] {
   } finally {
     db.close();
   }
+}
+
+function listMarkdown(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as Array<{ name: string; parentPath: string; isFile(): boolean }>)
+    .filter((e) => e.isFile() && e.name.endsWith('.md'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 async function kb(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -31,15 +38,30 @@ async function kb(args: string[], cwd: string): Promise<{ code: number; stdout: 
   }
 }
 
-/** Starts `kb index` and SIGKILLs it after `delayMs`; resolves whether the kill landed before the run ended. */
-function indexAndKill(corpus: string, kbDir: string, cwd: string, delayMs: number): Promise<boolean> {
+/**
+ * Starts `kb index` and SIGKILLs it once it reports `killAt` files processed (a progress line per file): the kill
+ * lands at an observed point of the run, whatever the machine's speed. After the last file's line, the run is
+ * committing its last group and writing the vector index. Resolves the file count seen and whether the kill
+ * landed before the process ended on its own.
+ */
+function indexAndKill(corpus: string, kbDir: string, cwd: string, killAt: number): Promise<{ killed: boolean; atFile: number }> {
   return new Promise((resolveKilled) => {
-    const child = spawn(process.execPath, [BIN, 'index', corpus, '--kb-dir', kbDir, '--no-progress'], { cwd, stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
-    child.on('exit', (_code, signal) => {
-      clearTimeout(timer);
-      resolveKilled(signal === 'SIGKILL');
+    const child = spawn(process.execPath, [BIN, 'index', corpus, '--kb-dir', kbDir, '--progress-every', '1'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let atFile = 0;
+    let buffered = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      buffered += text;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const m = /^indexed (\d+)\/\d+ files$/.exec(line);
+        if (m && atFile < killAt) {
+          atFile = Number(m[1]);
+          if (atFile >= killAt) child.kill('SIGKILL');
+        }
+      }
     });
+    child.on('exit', (_code, signal) => resolveKilled({ killed: signal === 'SIGKILL', atFile }));
   });
 }
 
@@ -64,20 +86,17 @@ describe('crash safety: kb index killed with SIGKILL at many points', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   test(`survives ${KILL_POINTS} kill points spread over a first index run, and verify is clean after each`, async () => {
-    const results: Array<{ delayMs: number; killed: boolean }> = [];
-    for (let i = 0; i < KILL_POINTS; i++) {
+    const files = 300;
+    // From the first file to after the last one (committing the last group and saving the vector index).
+    const points = [1, 15, 45, 90, 150, 210, 270, files];
+    expect(points).toHaveLength(KILL_POINTS);
+    const landed: number[] = [];
+    for (const [i, killAt] of points.entries()) {
       const kbDir = join(work, `kb-${i}`);
-      // From process start-up through to the final vector index write.
-      // From process start-up through to the final vector index write. Runs vary with machine load, so a kill
-      // that came after the run ended is retried earlier (up to 3 times) at the same kill point on a fresh kb.
-      let delayMs = Math.round(150 + (fullRunMs * 0.95 - 150) * (i / (KILL_POINTS - 1)));
-      let killed = false;
-      for (let attempt = 0; attempt < 4 && !killed; attempt++) {
-        rmSync(kbDir, { recursive: true, force: true });
-        killed = await indexAndKill(corpus, kbDir, work, delayMs);
-        if (!killed) delayMs = Math.round(delayMs * 0.7);
-      }
-      results.push({ delayMs, killed });
+      const { killed, atFile } = await indexAndKill(corpus, kbDir, work, killAt);
+      expect(killed, `the kill after file ${killAt} landed before the run ended`).toBe(true);
+      expect(atFile).toBe(killAt);
+      landed.push(atFile);
       const again = await kb(['index', corpus, '--kb-dir', kbDir, '--json'], work);
       expect(again.code, again.stderr).toBe(0);
       const verify = await kb(['verify', '--kb-dir', kbDir, '--json'], work);
@@ -85,22 +104,22 @@ describe('crash safety: kb index killed with SIGKILL at many points', () => {
       expect(JSON.parse(verify.stdout).problems).toEqual([]);
       expect(chunkSet(kbDir)).toEqual(reference);
     }
-    const landed = results.filter((r) => r.killed).length;
-    console.log(`kill points: ${landed} of ${results.length} landed mid-run (full run ${fullRunMs} ms); all recovered`);
-    expect(landed).toBeGreaterThanOrEqual(20);
+    console.log(`kill points after files ${landed.join(', ')} of ${files} (full run ${fullRunMs} ms): all recovered`);
   }, 600_000);
 
   test('a kill during a re-index of edited files also recovers exactly', async () => {
     const kbDir = join(work, 'kb-edit');
     expect((await kb(['index', corpus, '--kb-dir', kbDir], work)).code).toBe(0);
-    const edited = join(corpus, 'billing', '0', 'note-0.md');
-    writeFileSync(edited, '# billing note 0\n\nThe replacement text about invoices and ledgers.\n');
+    const edited = listMarkdown(corpus).slice(0, 40);
+    expect(edited).toHaveLength(40);
+    edited.forEach((file, i) => writeFileSync(file, `# edited note ${i}\n\nThe replacement text about invoices and ledgers, edit ${i}.\n`));
     const expected = await (async () => {
       const refKb = join(work, 'ref-edit');
       await kb(['index', corpus, '--kb-dir', refKb], work);
       return chunkSet(refKb);
     })();
-    await indexAndKill(corpus, kbDir, work, 250);
+    // Killed halfway through the 40 edited files: some replaced, some not, maybe one group half-written.
+    expect(await indexAndKill(corpus, kbDir, work, 20)).toEqual({ killed: true, atFile: 20 });
     expect((await kb(['index', corpus, '--kb-dir', kbDir], work)).code).toBe(0);
     expect((await kb(['verify', '--kb-dir', kbDir], work)).code).toBe(0);
     expect(chunkSet(kbDir)).toEqual(expected);

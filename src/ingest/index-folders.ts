@@ -31,6 +31,8 @@ export interface IndexFoldersOptions {
   dryRun?: boolean;
   /** Re-process every document (re-parse, re-chunk; stored vectors of the configured model are reused), and accept a change of embedding model. */
   rebuild?: boolean;
+  /** Parse files again that failed before and have not changed since (otherwise they are reported without a parse). */
+  retryFailed?: boolean;
   /** USD per 1k embedding tokens, when the provider is paid. */
   pricePer1k?: number;
   onProgress?: (p: IndexProgress) => void;
@@ -94,16 +96,28 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     store.setMeta('embed_model', embedder.modelId);
     store.setMeta('embed_dimensions', String(embedder.dimensions));
   }
+  // Remembered so that a plain `kb index` keeps the chunk size a flag chose once (see effectiveChunking).
+  if (!dryRun) store.setMeta('chunking', JSON.stringify(chunking));
   summary.files.seen = walked.length;
   summary.files.skipped = summary.skipped.length;
   const unreadableDirs = summary.skipped.filter((s) => s.reason.startsWith('folder cannot be read')).map((s) => s.path + '/');
 
   const existing = new Map(store.documentsUnder(roots).map((d) => [d.absPath, d]));
   const seen = new Set(walked.map((f) => f.absPath));
+  const retryFailed = !!(options.retryFailed || options.rebuild);
+  const reportKnownFailure = (file: WalkedFile, reason: string) => {
+    summary.failures.push({ path: file.path, reason: `${reason} (unchanged since it failed; kb index --retry-failed parses it again)` });
+    summary.files.failed++;
+  };
   const todo = walked.filter((f) => {
     const d = existing.get(f.absPath);
     const fresh = !options.rebuild && d && d.size === f.size && d.mtimeMs === f.mtimeMs && d.chunkerKey === ck && d.embedKey === ek;
     if (fresh) summary.files.unchanged++;
+    const failed = fresh || retryFailed ? undefined : store.failureOf(f.absPath);
+    if (failed && failed.size === f.size && failed.mtimeMs === f.mtimeMs && failed.chunkerKey === ck) {
+      reportKnownFailure(f, failed.reason);
+      return false;
+    }
     return !fresh;
   });
   const deleted = [...existing.values()].filter((d) => !seen.has(d.absPath) && !unreadableDirs.some((p) => d.path.startsWith(p)));
@@ -117,6 +131,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   const embeddedThisRun = new Set<string>();
   let fatal: KbError | undefined;
   let done = 0;
+  const contentHashes = new Map<string, string>();
 
   const processFile = async (file: WalkedFile): Promise<void> => {
     const previous = existing.get(file.absPath);
@@ -126,10 +141,20 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     const contentHash = createHash('sha256').update(data).digest('hex');
     if (!options.rebuild && previous && previous.contentHash === contentHash && previous.chunkerKey === ck && previous.embedKey === ek) {
       summary.files.unchanged++;
-      if (!dryRun) store.touchDocument(previous.id, file.size, file.mtimeMs);
+      if (!dryRun) {
+        store.touchDocument(previous.id, file.size, file.mtimeMs);
+        if (store.failureOf(file.absPath)) store.clearFailures([file.absPath]); // back to the bytes that indexed
+      }
       return;
     }
-    (previous ? plan.changed : plan.new).push(file.path);
+    const failed = retryFailed ? undefined : store.failureOf(file.absPath);
+    if (failed && failed.contentHash === contentHash && failed.chunkerKey === ck) {
+      // Touched but not changed: same bytes that failed to parse last time.
+      if (!dryRun) store.recordFailure(file.absPath, { ...failed, size: file.size, mtimeMs: file.mtimeMs });
+      reportKnownFailure(file, failed.reason);
+      return;
+    }
+    contentHashes.set(file.absPath, contentHash);
     let doc: Pick<LoadedDocument, 'format' | 'title' | 'tags' | 'metadata' | 'warnings'>;
     let drafts: ChunkDraft[];
     const twin = previous ? undefined : store.twinOf(contentHash, ck, ek);
@@ -144,6 +169,8 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       drafts = await chunkDocument(loaded, chunking);
     }
     for (const w of doc.warnings) summary.warnings.push({ path: file.path, message: w });
+    // Listed only once it parsed: a dry run's plan and its counts agree.
+    (previous ? plan.changed : plan.new).push(file.path);
 
     // On a first run there is nothing to look up, unless this run already embedded one of these texts.
     const mayBeCached = hadVectors || drafts.some((d) => embeddedThisRun.has(d.textHash));
@@ -210,6 +237,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       fatal = new KbError('STORE_WRITE_FAILED', `Writing to ${store.file} failed (${(error as Error).message}); fix the cause (e.g. free disk space) and run kb index again.`, { cause: error, exitCode: 3 });
       return;
     }
+    store.clearFailures(group.map((item) => item.doc.absPath));
     results.forEach(({ removed, added }, i) => {
       const item = group[i]!;
       for (const id of removed) vectorIndex!.remove(id);
@@ -231,6 +259,12 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
         const reason = error instanceof LoadError ? error.reason : error instanceof KbError ? error.message : `unexpected error: ${(error as Error)?.message ?? error}`;
         summary.failures.push({ path: file.path, reason });
         summary.files.failed++;
+        // A file that cannot be parsed is remembered by content, so the next run does not parse it again.
+        // Model and store failures are not: they say nothing about the file.
+        const contentHash = contentHashes.get(file.absPath);
+        if (!dryRun && error instanceof LoadError && contentHash) {
+          store.recordFailure(file.absPath, { contentHash, size: file.size, mtimeMs: file.mtimeMs, chunkerKey: ck, reason });
+        }
         if (error instanceof ModelCallError) {
           if (FATAL_MODEL_CODES.has(error.code) || ++consecutiveModelFailures >= MAX_CONSECUTIVE_MODEL_FAILURES) fatal = error;
         }
@@ -251,6 +285,10 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       for (const id of removed) vectorIndex!.remove(id);
       summary.chunks.removed += removed.length;
       store.pruneVectors();
+    }
+    if (!dryRun && !signal?.aborted && !fatal) {
+      const under = (p: string) => roots.some((r) => p.startsWith(`${r}/`));
+      store.clearFailures(store.failedPaths().filter((p) => under(p) && !seen.has(p)));
     }
     summary.files.deleted = dryRun || signal?.aborted || fatal ? 0 : deleted.length;
     if (dryRun) {

@@ -7,6 +7,7 @@ import type { IndexSummary } from '../ingest/index-summary.js';
 import { createEmbedder } from '../models/create-embedder.js';
 import type { Embedder } from '../models/embedder.js';
 import { acquireIndexLock } from '../store/index-lock.js';
+import { effectiveChunking } from '../ingest/effective-chunking.js';
 import { openStore } from '../store/sqlite-store.js';
 import { JobConflictError } from './http-errors.js';
 
@@ -56,7 +57,7 @@ export function createIndexJobs({ config, logger, onFinish, indexFolders: index 
       const embedder = await makeEmbedder(config);
       const price = config.provider === 'bedrock' ? priceFor(config, embedder.modelId) : undefined;
       const summary = await index({
-        roots: config.roots, store, kbDir: config.kbDir, embedder, chunking: config.chunking, ingest: config.ingest,
+        roots: config.roots, store, kbDir: config.kbDir, embedder, chunking: effectiveChunking(config, store.getMeta('chunking')), ingest: config.ingest,
         maxConcurrency: config.embedding.maxConcurrency, signal,
         ...(price ? { pricePer1k: price.inputPer1k } : {}),
         onProgress: (p) => {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { KbError } from '../errors.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,6 +55,16 @@ CREATE TABLE IF NOT EXISTS vectors (
   vector BLOB NOT NULL,
   PRIMARY KEY (embed_key, text_hash)
 ) WITHOUT ROWID;
+-- Files that failed to parse, by content: an unchanged broken file is not parsed again on every run (schema 2).
+CREATE TABLE IF NOT EXISTS failed_files (
+  abs_path TEXT PRIMARY KEY,
+  content_hash TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER NOT NULL,
+  chunker_key TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  failed_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY,
   started_at TEXT NOT NULL,

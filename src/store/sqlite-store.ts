@@ -50,6 +50,14 @@ const CHUNK_COLUMNS = 'c.id, c.document_id, d.path, c.ordinal, c.text, c.page, c
 
 export type SqliteStore = ReturnType<typeof openStore>;
 
+export interface FailedFile {
+  contentHash: string;
+  size: number;
+  mtimeMs: number;
+  chunkerKey: string;
+  reason: string;
+}
+
 /**
  * The source of truth: documents, chunks with provenance, vectors, FTS5 and index metadata in one SQLite
  * file (WAL, so readers see a consistent snapshot while one writer commits file by file).
@@ -224,6 +232,24 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
       return this.replaceDocuments([{ doc, chunks }])[0]!;
     },
     /** Same content, new mtime: record it so the next run skips the file without hashing it. */
+    /** The recorded parse failure of a file, if its last attempt failed. */
+    failureOf(absPath: string): FailedFile | undefined {
+      const row = sql('SELECT content_hash, size, mtime_ms, chunker_key, reason FROM failed_files WHERE abs_path = ?').get(absPath) as
+        | { content_hash: string; size: number; mtime_ms: number; chunker_key: string; reason: string }
+        | undefined;
+      return row && { contentHash: row.content_hash, size: row.size, mtimeMs: row.mtime_ms, chunkerKey: row.chunker_key, reason: row.reason };
+    },
+    recordFailure(absPath: string, failure: FailedFile): void {
+      sql('INSERT OR REPLACE INTO failed_files (abs_path, content_hash, size, mtime_ms, chunker_key, reason, failed_at) VALUES (?,?,?,?,?,?,?)')
+        .run(absPath, failure.contentHash, failure.size, failure.mtimeMs, failure.chunkerKey, failure.reason, new Date().toISOString());
+    },
+    clearFailures(absPaths: string[]): void {
+      const stmt = sql('DELETE FROM failed_files WHERE abs_path = ?');
+      db.transaction(() => absPaths.forEach((p) => stmt.run(p)))();
+    },
+    failedPaths(): string[] {
+      return (sql('SELECT abs_path FROM failed_files').all() as Array<{ abs_path: string }>).map((r) => r.abs_path);
+    },
     touchDocument(id: number, size: number, mtimeMs: number): void {
       sql('UPDATE documents SET size = ?, mtime_ms = ? WHERE id = ?').run(size, mtimeMs, id);
     },

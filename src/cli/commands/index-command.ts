@@ -1,4 +1,5 @@
 import { priceFor } from '../../config.js';
+import { effectiveChunking } from '../../ingest/effective-chunking.js';
 import { indexFolders } from '../../ingest/index-folders.js';
 import type { IndexSummary } from '../../ingest/index-summary.js';
 import { createEmbedder } from '../../models/create-embedder.js';
@@ -24,13 +25,17 @@ export const run: CommandRun = async (folders, options, ctx) => {
       store,
       kbDir: config.kbDir,
       embedder,
-      chunking: config.chunking,
+      chunking: effectiveChunking(config, store.getMeta('chunking')),
       ingest: config.ingest,
       maxConcurrency: config.embedding.maxConcurrency,
       dryRun: !!options.dryRun,
       rebuild: !!options.rebuild,
+      retryFailed: !!options.retryFailed,
       ...(price ? { pricePer1k: price.inputPer1k } : {}),
-      onProgress: createProgressReporter(ctx, { enabled: !options.json && options.progress !== false }),
+      onProgress: createProgressReporter(ctx, {
+        enabled: !options.json && options.progress !== false,
+        ...(options.progressEvery ? { every: Number(options.progressEvery) } : {}),
+      }),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     const status = summary.stoppedEarly ? 'stopped' : summary.failures.length ? 'partial' : 'ok';
@@ -38,7 +43,10 @@ export const run: CommandRun = async (folders, options, ctx) => {
     if (options.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else ctx.stdout.write(formatSummary(summary));
     if (summary.stoppedEarly && summary.stoppedEarly !== 'interrupted') return 3;
-    return summary.failures.length || summary.stoppedEarly ? 2 : 0;
+    if (summary.stoppedEarly === 'interrupted') return 130;
+    // A dry run changes nothing, so nothing failed: files that would fail are listed, and the exit says the plan was made.
+    if (summary.dryRun) return 0;
+    return summary.failures.length ? 2 : 0;
   } catch (error) {
     if (!options.dryRun) store.finishRun(runId, 'failed', { error: (error as Error).message });
     throw error;
@@ -53,7 +61,7 @@ export function formatSummary(s: IndexSummary): string {
   const lines: string[] = [];
   if (s.dryRun) {
     lines.push(`Dry run: nothing was changed.`);
-    lines.push(`  files: ${f.new} new, ${f.changed} changed, ${f.deleted} deleted, ${f.unchanged} unchanged, ${f.skipped} skipped`);
+    lines.push(`  files: ${f.new} new, ${f.changed} changed, ${f.deleted} deleted, ${f.unchanged} unchanged, ${f.skipped} skipped${f.failed ? `, ${f.failed} would fail` : ''}`);
     lines.push(`  chunks to embed: ${s.chunks.embedded} (${s.chunks.reused} reuse a stored vector), about ${s.embeddingTokens.toLocaleString('en-US')} tokens with ${s.embeddingModel}`);
     if (s.estimatedCostUsd !== undefined) lines.push(`  estimated embedding cost: $${s.estimatedCostUsd.toFixed(4)}`);
     for (const p of s.plan?.new ?? []) lines.push(`  + ${p}`);
@@ -74,7 +82,7 @@ export function formatSummary(s: IndexSummary): string {
     for (const w of s.warnings) lines.push(`  ${w.path}: ${w.message}`);
   }
   if (s.failures.length) {
-    lines.push(`Failed ${s.failures.length} (kept their previous version, retried next run):`);
+    lines.push(s.dryRun ? `Would fail ${s.failures.length}:` : `Failed ${s.failures.length} (each keeps its previous version; a changed file is tried again on the next run):`);
     for (const e of s.failures) lines.push(`  ${e.path}: ${e.reason}`);
   }
   if (s.stoppedEarly) lines.push(`Stopped early: ${s.stoppedEarly}. What was committed is kept; run kb index again to continue.`);
