@@ -28,9 +28,18 @@ describe('concurrent use of one knowledge base', () => {
     generateCorpus(corpus, { files: 400, bytesPerFile: 3000, seed: 5 });
     const kbDir = join(work, '.kb');
 
-    const first = spawn(process.execPath, [BIN, 'index', corpus, '--no-progress'], { cwd: work, stdio: 'ignore' });
+    // The first writer is paused (SIGSTOP) once it reports its 50th file: it holds the lock mid-run for as long as
+    // the test needs, whatever the machine's speed, and resumes (SIGCONT) once the second writers have tried.
+    const first = spawn(process.execPath, [BIN, 'index', corpus, '--progress-every', '50'], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
     const firstDone = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
-    while (!existsSync(join(kbDir, 'index.lock'))) await sleep(10);
+    await new Promise<void>((paused) => {
+      let progress = '';
+      first.stderr.setEncoding('utf8').on('data', (text: string) => {
+        progress += text;
+        if (progress.includes('indexed 50/400 files\n') && first.signalCode === null && first.kill('SIGSTOP')) paused();
+      });
+    });
+    expect(existsSync(join(kbDir, 'index.lock'))).toBe(true);
 
     const second = await kb(['index', corpus], work);
     expect(second.code).toBe(1);
@@ -41,24 +50,29 @@ describe('concurrent use of one knowledge base', () => {
     // Readers during the run: every search succeeds, and every document a reader sees is whole (ordinals 0..n-1).
     let searches = 0;
     let snapshots = 0;
+    const search = async () => {
+      const s = await kb(['search', 'invoice ledger', '--json'], work);
+      expect(s.code, s.stderr).toBe(0);
+      searches++;
+    };
+    const checkSnapshot = () => {
+      const db = new Database(join(kbDir, 'kb.sqlite'), { readonly: true, timeout: 5000 });
+      const broken = db
+        .prepare('SELECT document_id FROM chunks GROUP BY document_id HAVING count(*) != max(ordinal) + 1 OR min(ordinal) != 0')
+        .all();
+      db.close();
+      expect(broken).toEqual([]);
+      snapshots++;
+    };
+    await search(); // mid-run, for certain: the writer is paused after 50 files
+    checkSnapshot();
+    first.kill('SIGCONT');
     const searching = (async () => {
-      while (first.exitCode === null) {
-        const s = await kb(['search', 'invoice ledger', '--json'], work);
-        expect(s.code, s.stderr).toBe(0);
-        searches++;
-      }
+      while (first.exitCode === null) await search();
     })();
     while (first.exitCode === null) {
-      if (existsSync(join(kbDir, 'kb.sqlite'))) {
-        const db = new Database(join(kbDir, 'kb.sqlite'), { readonly: true, timeout: 5000 });
-        const broken = db
-          .prepare('SELECT document_id FROM chunks GROUP BY document_id HAVING count(*) != max(ordinal) + 1 OR min(ordinal) != 0')
-          .all();
-        db.close();
-        expect(broken).toEqual([]);
-        snapshots++;
-      }
-      await sleep(15);
+      checkSnapshot();
+      await sleep(15); // pacing only: what is asserted does not depend on how many checks run
     }
     await searching;
     expect(await firstDone).toBe(0);
