@@ -34,10 +34,15 @@ describe('concurrent use of one knowledge base', () => {
     const firstDone = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
     await new Promise<void>((paused) => {
       let progress = '';
-      first.stderr.setEncoding('utf8').on('data', (text: string) => {
+      const onData = (text: string) => {
         progress += text;
-        if (progress.includes('indexed 50/400 files\n') && first.signalCode === null && first.kill('SIGSTOP')) paused();
-      });
+        if (progress.includes('indexed 50/400 files\n')) {
+          first.stderr.off('data', onData);
+          first.stderr.resume(); // keep draining, so the resumed writer never blocks on a full pipe
+          if (first.kill('SIGSTOP')) paused();
+        }
+      };
+      first.stderr.setEncoding('utf8').on('data', onData);
     });
     expect(existsSync(join(kbDir, 'index.lock'))).toBe(true);
 
