@@ -26,26 +26,33 @@ export function configFor(ctx: CliContext, options: GlobalOptions & Record<strin
 /**
  * Store, embedder and retriever for a configuration; the store is opened once per command. Reading commands
  * refuse a kb dir with no index rather than create an empty one: a typo'd --kb-dir must not look like
- * "not in the knowledge base". The server creates it (its index job fills it).
+ * "not in the knowledge base". The server creates it (its index job fills it). `readonly` (search, ask) never
+ * writes the database, so a knowledge base the user may only read can be queried.
  */
-export async function openKb(config: LoadedConfig, { create = false }: { create?: boolean } = {}): Promise<OpenKb> {
+export async function openKb(config: LoadedConfig, { create = false, readonly = false }: { create?: boolean; readonly?: boolean } = {}): Promise<OpenKb> {
   if (!create && !existsSync(join(config.kbDir, 'kb.sqlite'))) {
     throw new UsageError(`No knowledge base at ${config.kbDir}. Index some folders first (kb index ./docs), or pass --kb-dir (env KB_DIR) to point at one.`);
   }
   const embedder = await createEmbedder(config);
-  const store = openStore(config.kbDir);
-  const weights = defaultWeights(embedder.modelId);
-  const retriever = createRetriever({
-    store,
-    kbDir: config.kbDir,
-    embedder,
-    settings: {
-      topK: config.retrieval.topK,
-      candidates: config.retrieval.candidates,
-      vectorWeight: config.retrieval.vectorWeight ?? weights.vectorWeight,
-      keywordWeight: config.retrieval.keywordWeight ?? weights.keywordWeight,
-    },
-  });
+  const store = openStore(config.kbDir, { readonly });
+  let retriever: Retriever;
+  try {
+    const weights = defaultWeights(embedder.modelId);
+    retriever = createRetriever({
+      store,
+      kbDir: config.kbDir,
+      embedder,
+      settings: {
+        topK: config.retrieval.topK,
+        candidates: config.retrieval.candidates,
+        vectorWeight: config.retrieval.vectorWeight ?? weights.vectorWeight,
+        keywordWeight: config.retrieval.keywordWeight ?? weights.keywordWeight,
+      },
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   return { config, store, embedder, retriever, close: () => store.close() };
 }
 

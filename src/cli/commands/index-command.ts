@@ -8,6 +8,7 @@ import { UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
 import { createProgressReporter } from '../progress-reporter.js';
+import { escapeTerminal } from '../escape-terminal.js';
 
 export const run: CommandRun = async (folders, options, ctx) => {
   const config = configFor(ctx, options, { 'chunking.targetTokens': options.chunkTokens });
@@ -36,7 +37,7 @@ export const run: CommandRun = async (folders, options, ctx) => {
     const status = summary.stoppedEarly ? 'stopped' : summary.failures.length ? 'partial' : 'ok';
     if (!options.dryRun) store.finishRun(runId, status, summary);
     if (options.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else ctx.stdout.write(formatSummary(summary));
+    else ctx.stdout.write(escapeTerminal(formatSummary(summary)));
     if (summary.stoppedEarly && summary.stoppedEarly !== 'interrupted') return 3;
     return summary.failures.length || summary.stoppedEarly ? 2 : 0;
   } catch (error) {
