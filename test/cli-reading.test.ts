@@ -98,6 +98,10 @@ describe('path globs from the CLI', () => {
 describe('a knowledge base the user may only read', () => {
   it('answers kb search, kb ask and kb status as another user, writing nothing', async () => {
     expect(execFileSync('id', ['-u', 'nobody']).toString().trim()).toBe(String(NOBODY));
+    // A freshly closed kb has no -shm: the case where SQLite cannot open a WAL database read-only in place.
+    const kbDir = join(dir, 'kb-fresh');
+    expect((await kb(['index', join(dir, 'docs'), '--kb-dir', kbDir], { cwd: dir })).code).toBe(0);
+    expect(readdirSync(kbDir).filter((f) => /-(wal|shm)$/.test(f))).toEqual([]);
     const before = snapshot(kbDir);
     // Without the fix these failed with "attempt to write a readonly database".
     const search = await kb(['search', 'zebra crossing', '--kb-dir', kbDir], { cwd: dir, asNobody: true });
