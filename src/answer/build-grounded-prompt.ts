@@ -157,10 +157,44 @@ export function buildRewritePrompt({ question, history, maxTurns = 6, maxTurnCha
 
 /**
  * Turns a document can neither close nor forge: `<source` and `</source` (any case, inner spaces) become `&lt;…`.
- * Applied to document text, attributes, history and the question alike.
+ * Applied to document text, attributes, history and the question alike. Lookalikes count too, since a model reads
+ * `＜/source＞` or `‹​/source>` (with a zero-width space) as the tag: the search runs on a skeleton of the text,
+ * NFKC-normalised, without format characters (\p{Cf}) and with angle-bracket lookalikes as `<`, and the
+ * character that plays `<` is replaced in the original text, which is otherwise kept as it is.
  */
 export function escapeSourceTags(text: string): string {
-  return text.replace(/<(?=\s*\/?\s*source)/gi, '&lt;');
+  if (/^[\x00-\x7f]*$/.test(text)) return text.replace(TAG_START, '&lt;');
+  const originals: Array<{ start: number; end: number }> = [];
+  let skeleton = '';
+  let offset = 0;
+  for (const ch of text) {
+    const mapped = skeletonOf(ch);
+    for (let k = 0; k < mapped.length; k++) originals.push({ start: offset, end: offset + ch.length });
+    skeleton += mapped;
+    offset += ch.length;
+  }
+  const starts = new Set<number>();
+  for (const m of skeleton.matchAll(TAG_START)) starts.add(originals[m.index]!.start);
+  if (!starts.size) return text;
+  let out = '';
+  offset = 0;
+  for (const ch of text) {
+    out += starts.has(offset) ? '&lt;' : ch;
+    offset += ch.length;
+  }
+  return out;
+}
+
+const TAG_START = /<(?=\s*\/?\s*source)/gi;
+/** Characters models read as angle brackets that NFKC leaves alone (fullwidth ＜ and small ﹤ it maps itself). */
+const LESS_THAN_LOOKALIKES = /[\u2039\u00ab\u2329\u27e8\u3008\u02c2\u1438\u276e\u29fc]/u;
+const SLASH_LOOKALIKES = /[\u2044\u2215\u29f8\u2571\u30ce\u3033]/u;
+
+function skeletonOf(ch: string): string {
+  if (/\p{Cf}/u.test(ch)) return '';
+  if (LESS_THAN_LOOKALIKES.test(ch)) return '<';
+  if (SLASH_LOOKALIKES.test(ch)) return '/';
+  return ch.normalize('NFKC');
 }
 
 function sourceBlock(source: Source, text: string): string {

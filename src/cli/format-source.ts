@@ -1,9 +1,12 @@
-/** "hr/leave.md, p. 3 › Notice period": where a source is, for people. */
+import { escapeTerminal } from './escape-terminal.js';
+
+/** "hr/leave.md, p. 3 › Notice period": where a source is, for people (escaped for the terminal). */
 export function formatLocation(s: { path: string; page?: number; heading?: string }): string {
-  return `${s.path}${s.page !== undefined ? `, p. ${s.page}` : ''}${s.heading ? ` › ${s.heading}` : ''}`;
+  return escapeTerminal(`${s.path}${s.page !== undefined ? `, p. ${s.page}` : ''}${s.heading ? ` › ${s.heading}` : ''}`);
 }
 
+/** Text on one line, cut at `max` characters, escaped for the terminal. */
 export function oneLine(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return escapeTerminal(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
 }

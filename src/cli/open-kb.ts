@@ -33,23 +33,32 @@ export function requireKb(kbDir: string): void {
   }
 }
 
-/** Store, embedder and retriever for a configuration; the store is opened once per command. */
-export async function openKb(config: LoadedConfig): Promise<OpenKb> {
+/**
+ * Store, embedder and retriever for a configuration; the store is opened once per command. `readonly` (search,
+ * ask) never writes the database, so a knowledge base the user may only read can be queried.
+ */
+export async function openKb(config: LoadedConfig, { readonly = false }: { readonly?: boolean } = {}): Promise<OpenKb> {
   requireKb(config.kbDir);
   const embedder = await createEmbedder(config);
-  const store = openStore(config.kbDir);
-  const weights = defaultWeights(embedder.modelId);
-  const retriever = createRetriever({
-    store,
-    kbDir: config.kbDir,
-    embedder,
-    settings: {
-      topK: config.retrieval.topK,
-      candidates: config.retrieval.candidates,
-      vectorWeight: config.retrieval.vectorWeight ?? weights.vectorWeight,
-      keywordWeight: config.retrieval.keywordWeight ?? weights.keywordWeight,
-    },
-  });
+  const store = openStore(config.kbDir, { readonly });
+  let retriever: Retriever;
+  try {
+    const weights = defaultWeights(embedder.modelId);
+    retriever = createRetriever({
+      store,
+      kbDir: config.kbDir,
+      embedder,
+      settings: {
+        topK: config.retrieval.topK,
+        candidates: config.retrieval.candidates,
+        vectorWeight: config.retrieval.vectorWeight ?? weights.vectorWeight,
+        keywordWeight: config.retrieval.keywordWeight ?? weights.keywordWeight,
+      },
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   return { config, store, embedder, retriever, close: () => store.close() };
 }
 

@@ -1,5 +1,6 @@
 import type { IndexProgress } from '../ingest/index-folders.js';
 import type { CliContext } from './cli-context.js';
+import { escapeTerminal } from './escape-terminal.js';
 
 /**
  * A one-line progress bar on a terminal, a plain line every `every` files otherwise (logs, CI).
@@ -22,7 +23,7 @@ export function createProgressReporter(ctx: CliContext, { enabled = true, every 
       last = now;
       const width = 28;
       const filled = p.total ? Math.round((p.done / p.total) * width) : 0;
-      const name = (p.path ?? '').slice(-40);
+      const name = escapeTerminal((p.path ?? '').slice(-40));
       ctx.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} ${name.padEnd(40)}`);
     } else if (p.done % every === 0 || p.done === p.total) {
       ctx.stderr.write(`indexed ${p.done}/${p.total} files\n`);

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { KbError } from '../errors.js';
 import type { CliContext } from './cli-context.js';
 import { COMMANDS, type OptionSpec } from './commands.js';
+import { escapeTerminal } from './escape-terminal.js';
 
 const VERSION = '0.1.0';
 
@@ -49,8 +50,8 @@ export function reportError(error: unknown, ctx: CliContext, json: boolean): num
   if (json) {
     ctx.stdout.write(`${JSON.stringify({ error: { code: kb?.code ?? 'INTERNAL', message: (error as Error)?.message ?? String(error) } })}\n`);
   } else {
-    ctx.stderr.write(`error: ${(error as Error)?.message ?? String(error)}\n`);
-    if (!kb || ctx.env.KB_DEBUG === '1') ctx.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    ctx.stderr.write(`error: ${escapeTerminal((error as Error)?.message ?? String(error))}\n`);
+    if (!kb || ctx.env.KB_DEBUG === '1') ctx.stderr.write(`${escapeTerminal((error as Error)?.stack ?? '')}\n`);
   }
   return kb?.exitCode ?? 1;
 }

@@ -36,7 +36,8 @@ function ensureVocab(db: Database.Database): void {
     try {
       db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row')");
     } catch {
-      // a read-only or busy database: coverage then falls back to unweighted terms via missing df rows
+      // A read-only or busy database: the same view in this connection's temp schema, which is always writable.
+      db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')");
     }
   }
 }

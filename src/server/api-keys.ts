@@ -28,12 +28,15 @@ export function parseApiKeys(raw: string | undefined): ApiKey[] {
     .filter(Boolean)
     .map((entry, i) => {
       const first = entry.indexOf(':');
-      const second = entry.indexOf(':', first + 1);
+      const second = first < 0 ? -1 : entry.indexOf(':', first + 1);
+      // Entry number only until the entry has the full id:role:key shape: a bare key (no colons) or a key in the
+      // id's place would otherwise be echoed into the error, and from there into logs and terminals.
+      if (first < 0 || second < 0) throw new ConfigError(`KB_API_KEYS entry ${i + 1} is not id:role:key (e.g. ci:reader:$(openssl rand -hex 32)); it is not shown, in case it is a key.`);
       const id = entry.slice(0, first);
       const role = entry.slice(first + 1, second);
       const key = entry.slice(second + 1);
-      const where = `KB_API_KEYS entry ${i + 1}${ID.test(id) ? ` (id "${id}")` : ''}`;
-      if (first < 0 || second < 0) throw new ConfigError(`${where} is not id:role:key.`);
+      const shaped = ID.test(id) && (role === 'reader' || role === 'admin');
+      const where = `KB_API_KEYS entry ${i + 1}${shaped ? ` (id "${id}")` : ''}`;
       if (!ID.test(id)) throw new ConfigError(`${where}: the id must be 1-64 letters, digits, dots, dashes or underscores.`);
       if (role !== 'reader' && role !== 'admin') throw new ConfigError(`${where}: role must be reader or admin.`);
       if (key.length < MIN_KEY_CHARS) throw new ConfigError(`${where}: the key is shorter than ${MIN_KEY_CHARS} characters; use a random token (openssl rand -hex 32).`);

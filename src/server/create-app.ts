@@ -9,9 +9,11 @@ import type { Retriever } from '../retrieve/create-retriever.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { type ApiKey, mergeApiKeys, parseApiKeys, type Role } from './api-keys.js';
 import { createAuth } from './auth.js';
+import type { FailedAuthLimiterOptions } from './failed-auth-limiter.js';
 import { corsFor } from './cors.js';
 import { UnsupportedMediaTypeError } from './http-errors.js';
 import { createIndexJobs, type IndexJobsOptions } from './index-jobs.js';
+import { loopbackGuard } from './loopback-guard.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createModelCallLimiter } from './model-call-limiter.js';
 import { buildOpenApi } from './openapi.js';
@@ -44,6 +46,8 @@ export interface CreateAppOptions {
   metrics?: ServerMetrics;
   /** Seams for the background index job (tests); the defaults are the real indexer and embedder. */
   indexJobs?: Pick<IndexJobsOptions, 'indexFolders' | 'createEmbedder'>;
+  /** Invalid-key limit per address (default 20 a minute); tests inject the clock. */
+  failedLogins?: FailedAuthLimiterOptions;
 }
 
 export interface App {
@@ -54,16 +58,18 @@ export interface App {
 }
 
 /** The HTTP API and web page over an open knowledge base. Listening is start-server.ts's job. */
-export function createApp({ config, kb, answerer, apiKeys, logger, metrics, indexJobs }: CreateAppOptions): App {
+export function createApp({ config, kb, answerer, apiKeys, logger, metrics, indexJobs, failedLogins }: CreateAppOptions): App {
   const s = config.server;
   const log = logger ?? pino({ level: s.logLevel });
   const limiter = createModelCallLimiter(s.maxConcurrentModelCalls);
   const m = metrics ?? createMetrics();
   m.bindGauges({ counts: () => kb.store.counts(), inFlight: () => limiter.inFlight });
-  const auth = createAuth(apiKeys ?? mergeApiKeys(s.apiKeys, parseApiKeys(config.env.apiKeys)));
+  const auth = createAuth(apiKeys ?? mergeApiKeys(s.apiKeys, parseApiKeys(config.env.apiKeys)), failedLogins);
   const rateLimit = createRateLimit(s.rateLimitPerMinute);
   const shutdown = new AbortController();
-  const jobs = createIndexJobs({ config, logger: log, onFinish: (job) => m.observeJob(job.status), ...indexJobs });
+  const jobs = createIndexJobs({
+    config, logger: log, onFinish: (job) => m.observeJob(job.status), recordedRoots: () => recordedRoots(kb.store), ...indexJobs,
+  });
   const retriever = countEmbeddingCalls(kb.retriever, kb.embedder.modelId, m);
   const readiness = createReadiness({
     store: kb.store, retriever: kb.retriever, embedder: kb.embedder, remoteProvider: config.provider === 'bedrock',
@@ -85,6 +91,7 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
   // Express hashes every response body for an ETag, POSTs included; answers and rankings are not cached by clients.
   app.set('etag', false);
   app.use(requestContext({ logger: log, metrics: m }));
+  if (!auth.enabled) app.use(loopbackGuard({ corsOrigins: s.corsOrigins }));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -126,6 +133,16 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
       rateLimit.close();
     },
   };
+}
+
+/**
+ * For POST /v1/index when no roots are configured: the folders of the last run, or, when that run failed
+ * before recording them, the folders the stored documents came from.
+ */
+function recordedRoots(store: SqliteStore): string[] {
+  const summary = store.lastRun()?.summary as { roots?: unknown } | undefined;
+  if (Array.isArray(summary?.roots)) return summary.roots.filter((r): r is string => typeof r === 'string');
+  return [...new Set(store.allDocuments().map((d) => d.root))];
 }
 
 /**

@@ -50,3 +50,10 @@ export class UnsupportedMediaTypeError extends KbError {
     super('UNSUPPORTED_MEDIA_TYPE', message, { httpStatus: 415 });
   }
 }
+
+/** RFC 9110 421: the request names a host this server does not answer for (DNS rebinding without API keys). */
+export class MisdirectedRequestError extends KbError {
+  constructor(message: string) {
+    super('HOST_NOT_ALLOWED', message, { httpStatus: 421 });
+  }
+}

@@ -38,18 +38,20 @@ export interface IndexJobsOptions {
   createEmbedder?: (config: LoadedConfig) => Promise<Embedder>;
   /** Finished jobs remembered for GET /v1/jobs/:id. */
   keep?: number;
+  /** Folders the knowledge base was last indexed from, used when `config.roots` is empty. */
+  recordedRoots?: () => string[];
 }
 
 /**
- * Re-indexes `config.roots` in the background, one job at a time, like `kb index` in another process would:
+ * Re-indexes `config.roots` (or the recorded ones) in the background, one job at a time, like `kb index` in another process would:
  * under the index lock, with a store connection and an embedder of its own (so its token count is its own).
  * Queries keep running meanwhile; the retriever follows the database generation as files commit.
  */
-export function createIndexJobs({ config, logger, onFinish, indexFolders: index = indexFolders, createEmbedder: makeEmbedder = createEmbedder, keep = 50 }: IndexJobsOptions) {
+export function createIndexJobs({ config, logger, onFinish, indexFolders: index = indexFolders, createEmbedder: makeEmbedder = createEmbedder, keep = 50, recordedRoots = () => [] }: IndexJobsOptions) {
   const jobs = new Map<string, IndexJob>();
   let running: RunningJob | undefined;
 
-  async function run(job: IndexJob, signal: AbortSignal): Promise<void> {
+  async function run(job: IndexJob, roots: string[], signal: AbortSignal): Promise<void> {
     const log = logger.child({ jobId: job.id });
     const store = openStore(config.kbDir);
     const runId = store.startRun();
@@ -57,7 +59,7 @@ export function createIndexJobs({ config, logger, onFinish, indexFolders: index 
       const embedder = await makeEmbedder(config);
       const price = config.provider === 'bedrock' ? priceFor(config, embedder.modelId) : undefined;
       const summary = await index({
-        roots: config.roots, store, kbDir: config.kbDir, embedder, chunking: effectiveChunking(config, store.getMeta('chunking')), ingest: config.ingest,
+        roots, store, kbDir: config.kbDir, embedder, chunking: effectiveChunking(config, store.getMeta('chunking')), ingest: config.ingest,
         maxConcurrency: config.embedding.maxConcurrency, signal,
         ...(price ? { pricePer1k: price.inputPer1k } : {}),
         onProgress: (p) => {
@@ -87,7 +89,8 @@ export function createIndexJobs({ config, logger, onFinish, indexFolders: index 
      * another process holds the index lock (LockedError names its pid).
      */
     async start(): Promise<IndexJob> {
-      if (!config.roots.length) throw new UsageError('There are no folders to index: set "roots" in kb.config.json or KB_ROOTS.');
+      const roots = config.roots.length ? config.roots : recordedRoots();
+      if (!roots.length) throw new UsageError('There are no folders to index: none are configured and no earlier run recorded any. Set "roots" in kb.config.json or KB_ROOTS, or run kb index ./docs once.');
       if (running) throw new JobConflictError(running.job.id);
       const job: IndexJob = { id: randomUUID(), status: 'running', startedAt: new Date().toISOString(), progress: { done: 0, total: 0 }, errors: [] };
       const controller = new AbortController();
@@ -103,7 +106,7 @@ export function createIndexJobs({ config, logger, onFinish, indexFolders: index 
       }
       jobs.set(job.id, job);
       for (const id of jobs.keys()) if (jobs.size > keep && jobs.get(id)!.status !== 'running') jobs.delete(id);
-      slot.done = run(job, controller.signal).finally(() => {
+      slot.done = run(job, roots, controller.signal).finally(() => {
         release();
         running = undefined;
       });

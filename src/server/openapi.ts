@@ -72,7 +72,7 @@ export function buildOpenApi({ maxQuestionChars, version }: { maxQuestionChars: 
         },
       },
       '/v1/documents/{id}': {
-        parameters: [idParam('Document id', { type: 'integer', minimum: 1 })],
+        parameters: [idParam("Document id (decimal digits)", { type: "string", pattern: "^[0-9]+$" })],
         get: {
           summary: 'A document with its chunks',
           security: bearer,

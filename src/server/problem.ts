@@ -82,19 +82,25 @@ function classify(error: unknown): Classified {
     return { status: error.httpStatus, code: error.code, detail: error.message, headers, ...(error instanceof JobConflictError ? { extra: { jobId: error.jobId } } : {}) };
   }
   if (isAbortError(error)) return { status: CLIENT_CLOSED, code: 'CLIENT_CLOSED', detail: 'The request was aborted.' };
-  const bodyError = asBodyParserError(error);
-  if (bodyError) return bodyError;
+  const clientError = asClientError(error);
+  if (clientError) return clientError;
   return { status: 500, code: 'INTERNAL', detail: 'Internal error. The server log has the details under this request id.' };
 }
 
-/** Errors from express.json(): http-errors with a `type` (https://github.com/expressjs/body-parser#errors). */
-function asBodyParserError(error: unknown): Classified | undefined {
+/**
+ * Client faults raised below our code: express.json()'s http-errors (https://github.com/expressjs/body-parser#errors),
+ * a bad Content-Encoding body (zlib error with status 400) and the router's URIError for a path like /v1/documents/%zz.
+ */
+function asClientError(error: unknown): Classified | undefined {
   const e = error as { type?: unknown; status?: unknown; limit?: unknown; message?: unknown };
-  if (typeof e?.type !== 'string' || typeof e.status !== 'number') return undefined;
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
   if (e.type === 'entity.too.large') return { status: 413, code: 'BODY_TOO_LARGE', detail: `The request body is larger than ${String(e.limit)} bytes (server.maxBodyBytes).` };
   if (e.type === 'entity.parse.failed') return { status: 400, code: 'MALFORMED_JSON', detail: `The request body is not valid JSON: ${String(e.message)}` };
-  if (e.status >= 400 && e.status < 500) return { status: e.status, code: 'BAD_REQUEST', detail: String(e.message) };
-  return undefined;
+  if (error instanceof URIError) return { status: 400, code: 'MALFORMED_URL', detail: 'The URL path has invalid percent-encoding (e.g. "%zz" or a cut-off UTF-8 sequence); encode it with encodeURIComponent.' };
+  if (e.type === undefined && e.status === 400) {
+    return { status: 400, code: 'MALFORMED_BODY', detail: `The request body could not be decoded as its Content-Encoding says (${String(e.message)}); send it plain or validly compressed.` };
+  }
+  return { status: e.status, code: 'BAD_REQUEST', detail: String(e.message) };
 }
 
 /** `problemFor` with the instance and request id taken from the request. */
@@ -116,8 +122,12 @@ export function problemHandler({ logger, onProblem }: { logger: Logger; onProble
   };
 }
 
+const MALFORMED = new Set(['MALFORMED_URL', 'MALFORMED_BODY', 'MALFORMED_JSON']);
+
 export function logProblem(logger: Logger, error: unknown, problem: Problem): void {
   if (problem.status >= 500 && problem.status !== 503) logger.error({ err: error, code: problem.body.code }, 'request failed');
   else if (problem.status >= 500) logger.warn({ code: problem.body.code, detail: problem.body.detail }, 'service unavailable');
+  // A malformed request is worth a look (a broken or hostile client) but is not the server's fault.
+  else if (MALFORMED.has(problem.body.code)) logger.warn({ code: problem.body.code, status: problem.status, detail: problem.body.detail }, 'malformed request');
   else logger.info({ code: problem.body.code, status: problem.status }, 'request rejected');
 }

@@ -1,10 +1,20 @@
 import { z } from 'zod';
+import { GLOB_LIMITS, globProblem } from '../store/compile-glob.js';
 
 /** Request and response shapes of the HTTP API; the routes parse with them and openapi.ts documents them. */
 
 export const filtersSchema = z.strictObject({
   pathPrefix: z.string().min(1).max(1000).optional().describe('Only documents whose path starts with this prefix'),
-  pathGlob: z.string().min(1).max(1000).optional().describe('Only documents whose path matches this glob, e.g. "hr/**/*.md"'),
+  pathGlob: z
+    .string()
+    .min(1)
+    .max(GLOB_LIMITS.maxChars)
+    .superRefine((glob, ctx) => {
+      const problem = globProblem(glob);
+      if (problem) ctx.addIssue({ code: 'custom', message: `The path glob is refused: ${problem}` });
+    })
+    .optional()
+    .describe('Only documents whose path matches this glob, relative to its indexed folder ("hr/**/*.md") or including the folder name ("docs/hr/**")'),
   formats: z.array(z.enum(['markdown', 'text', 'html', 'pdf', 'docx'])).min(1).max(5).optional(),
   tags: z.array(z.string().min(1).max(200)).min(1).max(50).optional().describe('Only documents carrying all of these tags'),
 });
@@ -21,21 +31,34 @@ export const answerParamsSchema = z.strictObject({
   stopSequences: z.array(z.string().min(1).max(100)).max(4).optional(),
 });
 
+/**
+ * `question` is the name on both /v1/query and /v1/retrieve; `query` (once /v1/retrieve's name) is accepted as
+ * an alias on both. A body with both keeps `query`, which the strict object then reports as unknown.
+ */
+function withQueryAlias<T extends z.ZodType>(schema: T) {
+  return z.preprocess((body) => {
+    if (!body || typeof body !== 'object' || Array.isArray(body) || !('query' in body) || 'question' in body) return body;
+    const { query, ...rest } = body as Record<string, unknown>;
+    return { ...rest, question: query };
+  }, schema);
+}
+const questionText = (maxQuestionChars: number) => z.string().trim().min(1).max(maxQuestionChars).describe('The question or search text (alias: query)');
+
 /** The question limit comes from config (server.maxQuestionChars), so the schema is built per app. */
 export function querySchema({ maxQuestionChars }: { maxQuestionChars: number }) {
-  return z.strictObject({
-    question: z.string().trim().min(1).max(maxQuestionChars),
+  return withQueryAlias(z.strictObject({
+    question: questionText(maxQuestionChars),
     topK,
     filters: filtersSchema.optional(),
     history: z.array(historyTurnSchema).max(20).optional().describe('Earlier turns, oldest first, for follow-up questions'),
     params: answerParamsSchema.optional().describe('Inference parameters; unset ones come from config'),
     stream: z.boolean().optional().describe('Stream Server-Sent Events (same as Accept: text/event-stream)'),
-  });
+  }));
 }
 export type QueryBody = z.infer<ReturnType<typeof querySchema>>;
 
 export function retrieveSchema({ maxQuestionChars }: { maxQuestionChars: number }) {
-  return z.strictObject({ query: z.string().trim().min(1).max(maxQuestionChars), topK, filters: filtersSchema.optional() });
+  return withQueryAlias(z.strictObject({ question: questionText(maxQuestionChars), topK, filters: filtersSchema.optional() }));
 }
 
 /** `?limit=` (empty) means "not given", as HTML forms and URL builders send it. */
@@ -49,7 +72,14 @@ export const listDocumentsSchema = z.strictObject({
   offset: intParam(0, 1_000_000_000, 0),
 });
 
-export const documentIdSchema = z.strictObject({ id: z.coerce.number().int().positive() });
+/** Decimal digits only: `0x2`, `2e0`, `+2` and ` 2` are not document 2 (Number() would say they are). */
+export const documentIdSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[0-9]{1,15}$/, 'A document id is decimal digits, e.g. /v1/documents/12.')
+    .transform(Number)
+    .pipe(z.number().int().positive()),
+});
 export const jobIdSchema = z.strictObject({ id: z.string().uuid() });
 
 // Responses (documentation and tests; the routes build them from typed values).

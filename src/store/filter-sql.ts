@@ -1,4 +1,4 @@
-import { globToRegExp } from './glob-to-regexp.js';
+import { compileGlob } from './compile-glob.js';
 import type { SearchFilters } from '../types.js';
 
 /** A WHERE fragment over `documents d` for the filters, with its parameters. */
@@ -11,7 +11,7 @@ export function filterSql(filters: SearchFilters | undefined): { sql: string; pa
     params.push(filters.pathPrefix.length, filters.pathPrefix);
   }
   if (filters.pathGlob) {
-    globToRegExp(filters.pathGlob); // validate now: a bad pattern is the user's error, not a failure inside SQLite
+    compileGlob(filters.pathGlob); // validate now: a bad pattern is the user's error, not a failure inside SQLite
     clauses.push('kb_glob(?, d.path)');
     params.push(filters.pathGlob);
   }

@@ -90,3 +90,14 @@ export function migrate(db: Database.Database): void {
     db.prepare("INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0')").run();
   })();
 }
+
+/** For a read-only connection, which cannot migrate: the schema must be this version's already. */
+export function checkSchema(db: Database.Database): void {
+  const hasMeta = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").get();
+  const version = hasMeta ? Number((db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined)?.value ?? 0) : 0;
+  if (version === SCHEMA_VERSION) return;
+  if (version > SCHEMA_VERSION) {
+    throw new KbError('SCHEMA_TOO_NEW', `This knowledge base was written by a newer bedrock-kb (schema ${version}, this one knows ${SCHEMA_VERSION}). Upgrade bedrock-kb.`);
+  }
+  throw new KbError('SCHEMA_TOO_OLD', `This knowledge base has schema ${version}; this bedrock-kb reads ${SCHEMA_VERSION}. Run kb index once (it upgrades the file), as a user who may write it.`, { exitCode: 1 });
+}

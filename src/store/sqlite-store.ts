@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChunkDraft, DocumentFormat, SearchFilters, StoredChunk } from '../types.js';
 import { filterSql, hasFilters } from './filter-sql.js';
-import { globToRegExp } from './glob-to-regexp.js';
-import { migrate } from './schema.js';
+import { matchDocumentGlob } from './match-document-glob.js';
+import { checkSchema, migrate } from './schema.js';
 
 export interface DocumentRow {
   id: number;
@@ -63,17 +64,18 @@ export interface FailedFile {
  * file (WAL, so readers see a consistent snapshot while one writer commits file by file).
  */
 export function openStore(kbDir: string, { readonly = false }: { readonly?: boolean } = {}) {
-  mkdirSync(kbDir, { recursive: true });
   const file = join(kbDir, 'kb.sqlite');
-  const db = new Database(file, { timeout: 15_000 });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  const { db, cleanup } = readonly ? openReadOnly(file) : { db: new Database((mkdirSync(kbDir, { recursive: true }), file), { timeout: 15_000 }), cleanup: undefined };
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
-  db.function('kb_glob', { deterministic: true }, (pattern: unknown, path: unknown) => (globRegex(String(pattern)).test(String(path)) ? 1 : 0));
-  if (!readonly) migrate(db);
-  else migrate(db); // a fresh kb dir opened by a reader gets an empty, valid schema
+  db.function('kb_glob', { deterministic: true }, (pattern: unknown, path: unknown) => (matchDocumentGlob(String(pattern), String(path)) ? 1 : 0));
+  if (readonly) checkSchema(db);
+  else migrate(db);
 
   const statements = new Map<string, Database.Statement>();
   /** Prepared once per connection: preparing dominated small per-file transactions. */
@@ -285,15 +287,32 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
     },
     close(): void {
       db.close();
+      cleanup?.();
     },
   };
 }
 
-const globCache = new Map<string, RegExp>();
-function globRegex(pattern: string): RegExp {
-  let re = globCache.get(pattern);
-  if (!re) globCache.set(pattern, (re = globToRegExp(pattern)));
-  return re;
+/**
+ * For reading commands: never writes, so a knowledge base the user may only read (another user's, a read-only
+ * mount) works. A WAL reader needs the -shm file beside the database; when none is there and the folder is not
+ * writable, SQLite cannot open it even read-only (its `immutable` URI would, but better-sqlite3 is built without
+ * URI support), so the reader works on a private snapshot copy, removed on close.
+ */
+function openReadOnly(file: string): { db: Database.Database; cleanup?: () => void } {
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 15_000 });
+  try {
+    db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
+    return { db };
+  } catch (error) {
+    db.close();
+    // SQLITE_READONLY_CANTINIT (no -shm and none can be created) or SQLITE_CANTOPEN, depending on the files left.
+    if (!/^SQLITE_(READONLY|CANTOPEN)/.test((error as { code?: string }).code ?? '')) throw error;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kb-readonly-'));
+  const copy = join(dir, 'kb.sqlite');
+  copyFileSync(file, copy);
+  if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
+  return { db: new Database(copy, { readonly: true, fileMustExist: true }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export function vectorToBlob(v: ArrayLike<number>): Buffer {

@@ -4,11 +4,12 @@ import { UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
 import { formatLocation, oneLine } from '../format-source.js';
 import { configFor, filtersFrom, openKb } from '../open-kb.js';
+import { escapeTerminal } from '../escape-terminal.js';
 
 export const run: CommandRun = async (words, options, ctx) => {
   const question = words.join(' ').trim();
   if (!question) throw new UsageError('Give a question: kb ask "How long is the notice period?"');
-  const kb = await openKb(configFor(ctx, options));
+  const kb = await openKb(configFor(ctx, options), { readonly: true });
   try {
     const answerer = await createAnswerer(kb.config);
     const filters = filtersFrom(options);
@@ -23,14 +24,14 @@ export const run: CommandRun = async (words, options, ctx) => {
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onToken: options.json ? undefined : (t) => {
         streamed = true;
-        ctx.stdout.write(t);
+        ctx.stdout.write(escapeTerminal(t));
       },
     });
     if (options.json) {
       ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return 0;
     }
-    if (!streamed) ctx.stdout.write(result.answer);
+    if (!streamed) ctx.stdout.write(escapeTerminal(result.answer));
     ctx.stdout.write('\n');
     if (result.citations.length) {
       ctx.stdout.write('\nSources:\n');

@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
 import { createProgressReporter } from '../progress-reporter.js';
+import { escapeTerminal } from '../escape-terminal.js';
 
 export const run: CommandRun = async (folders, options, ctx) => {
   const config = configFor(ctx, options, { 'chunking.targetTokens': options.chunkTokens });
@@ -41,7 +42,7 @@ export const run: CommandRun = async (folders, options, ctx) => {
     const status = summary.stoppedEarly ? 'stopped' : summary.failures.length ? 'partial' : 'ok';
     if (!options.dryRun) store.finishRun(runId, status, summary);
     if (options.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else ctx.stdout.write(formatSummary(summary));
+    else ctx.stdout.write(escapeTerminal(formatSummary(summary)));
     if (summary.stoppedEarly && summary.stoppedEarly !== 'interrupted') return 3;
     if (summary.stoppedEarly === 'interrupted') return 130;
     // A dry run changes nothing, so nothing failed: files that would fail are listed, and the exit says the plan was made.

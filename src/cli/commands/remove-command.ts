@@ -5,6 +5,7 @@ import { openStore } from '../../store/sqlite-store.js';
 import { VectorIndex } from '../../store/vector-index.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor, requireKb } from '../open-kb.js';
+import { escapeTerminal } from '../escape-terminal.js';
 
 export const run: CommandRun = async (paths, options, ctx) => {
   const config = configFor(ctx, options);
@@ -27,7 +28,7 @@ export const run: CommandRun = async (paths, options, ctx) => {
       index.save(store.generation());
     }
     if (options.json) ctx.stdout.write(`${JSON.stringify({ removed: docs.map((d) => ({ id: d.id, path: d.path })), chunks: removed.length })}\n`);
-    else ctx.stdout.write(`Removed ${docs.map((d) => d.path).join(', ')} (${removed.length} chunks).\nNote: a file still in an indexed folder comes back on the next kb index; delete it or list it in .kbignore.\n`);
+    else ctx.stdout.write(`Removed ${docs.map((d) => escapeTerminal(d.path)).join(', ')} (${removed.length} chunks).\nNote: a file still in an indexed folder comes back on the next kb index; delete it or list it in .kbignore.\n`);
     return 0;
   } finally {
     release();

@@ -6,7 +6,7 @@ import { configFor, filtersFrom, openKb } from '../open-kb.js';
 export const run: CommandRun = async (words, options, ctx) => {
   const query = words.join(' ').trim();
   if (!query) throw new UsageError('Give a query: kb search "notice period"');
-  const kb = await openKb(configFor(ctx, options));
+  const kb = await openKb(configFor(ctx, options), { readonly: true });
   try {
     const filters = filtersFrom(options);
     const result = await kb.retriever.retrieve(query, { ...(options.topK ? { topK: Number(options.topK) } : {}), ...(filters ? { filters } : {}) });

@@ -4,11 +4,12 @@ import { openStore } from '../../store/sqlite-store.js';
 import { lockHolder } from '../../store/index-lock.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor, requireKb } from '../open-kb.js';
+import { escapeTerminal } from '../escape-terminal.js';
 
 export const run: CommandRun = async (_args, options, ctx) => {
   const config = configFor(ctx, options);
   requireKb(config.kbDir);
-  const store = openStore(config.kbDir);
+  const store = openStore(config.kbDir, { readonly: true });
   try {
     const counts = store.counts();
     const bytes = readdirSync(config.kbDir).reduce((n, f) => n + statSync(join(config.kbDir, f)).size, 0);
@@ -31,7 +32,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
     }
     const run = status.lastRun;
     const s = run?.summary as { files?: { seen: number; new: number; changed: number; deleted: number }; failures?: unknown[] } | undefined;
-    ctx.stdout.write(
+    ctx.stdout.write(escapeTerminal(
       [
         `Knowledge base: ${status.kbDir}`,
         `  documents: ${status.documents}`,
@@ -41,7 +42,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
         `  last run:  ${run ? `${run.finishedAt ?? run.startedAt} ${run.status}${s?.files ? `: ${s.files.seen} files, ${s.files.new} new, ${s.files.changed} changed, ${s.files.deleted} deleted${s.failures?.length ? `, ${s.failures.length} failed` : ''}` : ''}` : 'never'}`,
         ...(status.indexingNow ? [`  indexing now: pid ${status.indexingNow}`] : []),
       ].join('\n') + '\n',
-    );
+    ));
     return 0;
   } finally {
     store.close();

@@ -3,6 +3,7 @@ import { openStore } from '../../store/sqlite-store.js';
 import { verifyStore } from '../../store/verify-store.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor, requireKb } from '../open-kb.js';
+import { escapeTerminal } from '../escape-terminal.js';
 
 /** Exit 0 when clean, 2 with the list of problems. --repair takes the index lock. */
 export const run: CommandRun = async (_args, options, ctx) => {
@@ -18,7 +19,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
       for (const p of report.problems) lines.push(`  ✗ ${p.check}: ${p.detail}${p.repairable && !options.repair ? ' (kb verify --repair fixes this)' : ''}`);
       for (const r of report.repaired) lines.push(`  repaired: ${r}`);
       for (const n of report.notes) lines.push(`  note: ${n}`);
-      ctx.stdout.write(`${lines.join('\n')}\n`);
+      ctx.stdout.write(`${escapeTerminal(lines.join('\n'))}\n`);
     }
     return report.ok ? 0 : 2;
   } finally {

@@ -17,7 +17,7 @@ export function retrieveRoutes(deps: RetrieveRouteDeps): Router {
   const router = Router();
   router.post('/v1/retrieve', ...deps.guard('reader'), async (req, res) => {
     const body = schema.parse(req.body);
-    const result = await deps.retriever.retrieve(body.query, {
+    const result = await deps.retriever.retrieve(body.question, {
       ...(body.topK ? { topK: body.topK } : {}),
       ...(body.filters ? { filters: body.filters } : {}),
       signal: requestSignal(res, deps.shutdown),
