@@ -141,3 +141,24 @@ function snapshot(folder: string) {
     return [f, { size: st.size, mtimeMs: st.mtimeMs }];
   }));
 }
+
+describe('a knowledge base written by an older bedrock-kb', () => {
+  it('is upgraded by the first reader that may write it, then read as usual', async () => {
+    const old = join(dir, 'old-kb');
+    const indexed = await kb(['index', join(dir, 'docs'), '--kb-dir', old], { cwd: dir });
+    expect(indexed.code, indexed.stderr).toBe(0);
+    // What schema 1 looked like: no failed_files table, version 1.
+    const store = openStore(old);
+    store.db.exec("DROP TABLE failed_files; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    store.close();
+    const asNobody = await kb(['search', 'zebra', '--kb-dir', old], { cwd: dir, asNobody: true });
+    expect(asNobody.code).toBe(1);
+    expect(asNobody.stderr).toMatch(/schema 1.*Run kb index once/);
+    const searched = await kb(['search', 'zebra', '--kb-dir', old, '--json'], { cwd: dir });
+    expect(searched.code, searched.stderr).toBe(0);
+    expect(JSON.parse(searched.stdout).results.length).toBeGreaterThan(0);
+    const reopened = openStore(old, { readonly: true });
+    expect(reopened.getMeta('schema_version')).not.toBe('1');
+    reopened.close();
+  });
+});

@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChunkDraft, DocumentFormat, SearchFilters, StoredChunk } from '../types.js';
 import { filterSql, hasFilters } from './filter-sql.js';
@@ -65,7 +65,7 @@ export interface FailedFile {
  */
 export function openStore(kbDir: string, { readonly = false }: { readonly?: boolean } = {}) {
   const file = join(kbDir, 'kb.sqlite');
-  const { db, cleanup } = readonly ? openReadOnly(file) : { db: new Database((mkdirSync(kbDir, { recursive: true }), file), { timeout: 15_000 }), cleanup: undefined };
+  const { db, cleanup } = readonly ? openForReading(file) : { db: new Database((mkdirSync(kbDir, { recursive: true }), file), { timeout: 15_000 }), cleanup: undefined };
   if (!readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -74,8 +74,7 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
   db.function('kb_glob', { deterministic: true }, (pattern: unknown, path: unknown) => (matchDocumentGlob(String(pattern), String(path)) ? 1 : 0));
-  if (readonly) checkSchema(db);
-  else migrate(db);
+  if (!readonly) migrate(db);
 
   const statements = new Map<string, Database.Statement>();
   /** Prepared once per connection: preparing dominated small per-file transactions. */
@@ -321,4 +320,40 @@ export function vectorToBlob(v: ArrayLike<number>): Buffer {
 }
 export function blobToVector(b: Buffer): Float32Array {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/**
+ * A read-only connection on a current schema. After an upgrade of bedrock-kb, the first reader that may write the
+ * file upgrades its schema, then reads read-only as before; a reader that may not gets checkSchema's error,
+ * which says how to upgrade. A current schema is never written.
+ */
+function openForReading(file: string): { db: Database.Database; cleanup?: () => void } {
+  const opened = openReadOnly(file);
+  try {
+    checkSchema(opened.db);
+    return opened;
+  } catch (error) {
+    opened.db.close();
+    opened.cleanup?.();
+    if ((error as { code?: string }).code !== 'SCHEMA_TOO_OLD' || !writable(file)) throw error;
+  }
+  const db = new Database(file, { timeout: 15_000, fileMustExist: true });
+  try {
+    migrate(db);
+  } finally {
+    db.close();
+  }
+  const upgraded = openReadOnly(file);
+  checkSchema(upgraded.db);
+  return upgraded;
+}
+
+function writable(file: string): boolean {
+  try {
+    accessSync(file, constants.W_OK);
+    accessSync(dirname(file), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
