@@ -40,23 +40,27 @@ try {
   const retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder.modelId) } });
   const answerer = createExtractiveAnswerer();
 
-  let hit = 0, found = 0, contains = 0, open = 0, openContains = 0;
+  let hit = 0, found = 0, contains = 0, open = 0, openContains = 0, answerChars = 0;
   for (const q of questions) {
     const result = await answerQuestion({ question: q.question, retriever, answerer, minCoverage: config.retrieval.minCoverage });
     const gold = `wiki/${fileOf(q.article_title)}`;
     if (result.sources.some((s) => s.path === gold)) hit++;
-    if (result.found) found++;
+    if (result.found) {
+      found++;
+      answerChars += result.answer.length;
+    }
     const yesNo = /^(yes|no)\b/i.test(q.answer.trim());
     if (!yesNo) {
       open++;
       if (result.found && result.answer.toLowerCase().includes(q.answer.toLowerCase().replace(/\.$/, '').trim())) openContains++;
+      else if (process.env.KB_EVAL_VERBOSE) console.log(`MISS ${q.question} | gold: ${q.answer} | ${result.answer.replace(/\s+/g, ' ').slice(0, 300)}`);
     }
     if (result.found && result.answer.toLowerCase().includes(q.answer.toLowerCase().replace(/\.$/, '').trim())) contains++;
   }
   const pct = (n: number, d: number) => `${((n / d) * 100).toFixed(1)}%`;
   console.log(`${byArticle.size} articles, ${passages.length} passages, ${store.counts().chunks} chunks; ${questions.length} dev questions (minCoverage ${config.retrieval.minCoverage})`);
   console.log(`gold article among the sources: ${pct(hit, questions.length)}`);
-  console.log(`answered (not "no answer"):      ${pct(found, questions.length)}`);
+  console.log(`answered (not "no answer"):      ${pct(found, questions.length)}, ${Math.round(answerChars / Math.max(1, found))} characters on average`);
   console.log(`answer contains the gold answer, non-yes/no questions: ${openContains}/${open} = ${pct(openContains, open)}`);
   store.close();
 } finally {
