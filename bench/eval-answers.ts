@@ -1,4 +1,4 @@
-// npm run eval:answers [-- path/to/rag-mini-wikipedia] — end-to-end offline answers on rag-mini-wikipedia dev
+// npm run eval:answers [-- path/to/rag-mini-wikipedia or path/to/eval-data] — end-to-end offline answers on rag-mini-wikipedia dev
 // questions: passages become one Markdown file per article, indexed by the real pipeline; each question goes
 // through answerQuestion with the extractive answerer. Prints retrieval hit rate, answer rate and how often
 // the answer contains the gold answer. Prints figures; asserts nothing.
@@ -14,7 +14,9 @@ import { createRetriever } from '../src/retrieve/create-retriever.js';
 import { defaultWeights } from '../src/retrieve/default-weights.js';
 import { openStore } from '../src/store/sqlite-store.js';
 
-const dataDir = resolve(process.argv[2] ?? process.env.KB_RAG_MINI_WIKIPEDIA ?? '../shared/eval-data/rag-mini-wikipedia');
+const given = resolve(process.argv[2] ?? process.env.KB_RAG_MINI_WIKIPEDIA ?? '../shared/eval-data/rag-mini-wikipedia');
+// The eval-data folder itself works too (npm run eval:answers -- /path/to/eval-data).
+const dataDir = existsSync(join(given, 'rag-mini-wikipedia', 'derived')) ? join(given, 'rag-mini-wikipedia') : given;
 const derived = join(dataDir, 'derived');
 if (!existsSync(join(derived, 'passages_with_article.jsonl'))) {
   console.error(`rag-mini-wikipedia not found at ${dataDir}. Pass its folder: npm run eval:answers -- /path (or set KB_RAG_MINI_WIKIPEDIA).`);
