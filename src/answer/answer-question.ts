@@ -22,7 +22,7 @@ export interface AnswerQuestionInput {
   minCoverage: number;
   signal?: AbortSignal;
   onToken?: (text: string) => void;
-  /** Called once the sources are known, before any answer text. */
+  /** Called once the sources are known, before any answer text; numbered by rank (the result renumbers them in citation order). */
   onSources?: (sources: Source[]) => void;
 }
 
