@@ -1,4 +1,4 @@
-// npm run eval:answers [-- path/to/rag-mini-wikipedia] — end-to-end offline answers on rag-mini-wikipedia dev
+// npm run eval:answers [-- path/to/rag-mini-wikipedia or path/to/eval-data] — end-to-end offline answers on rag-mini-wikipedia dev
 // questions: passages become one Markdown file per article, indexed by the real pipeline; each question goes
 // through answerQuestion with the extractive answerer. Prints retrieval hit rate, answer rate and how often
 // the answer contains the gold answer. Prints figures; asserts nothing.
@@ -14,7 +14,9 @@ import { createRetriever } from '../src/retrieve/create-retriever.js';
 import { defaultWeights } from '../src/retrieve/default-weights.js';
 import { openStore } from '../src/store/sqlite-store.js';
 
-const dataDir = resolve(process.argv[2] ?? process.env.KB_RAG_MINI_WIKIPEDIA ?? '../shared/eval-data/rag-mini-wikipedia');
+const given = resolve(process.argv[2] ?? process.env.KB_RAG_MINI_WIKIPEDIA ?? '../shared/eval-data/rag-mini-wikipedia');
+// The eval-data folder itself works too (npm run eval:answers -- /path/to/eval-data).
+const dataDir = existsSync(join(given, 'rag-mini-wikipedia', 'derived')) ? join(given, 'rag-mini-wikipedia') : given;
 const derived = join(dataDir, 'derived');
 if (!existsSync(join(derived, 'passages_with_article.jsonl'))) {
   console.error(`rag-mini-wikipedia not found at ${dataDir}. Pass its folder: npm run eval:answers -- /path (or set KB_RAG_MINI_WIKIPEDIA).`);
@@ -40,23 +42,27 @@ try {
   const retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder.modelId) } });
   const answerer = createExtractiveAnswerer();
 
-  let hit = 0, found = 0, contains = 0, open = 0, openContains = 0;
+  let hit = 0, found = 0, contains = 0, open = 0, openContains = 0, answerChars = 0;
   for (const q of questions) {
     const result = await answerQuestion({ question: q.question, retriever, answerer, minCoverage: config.retrieval.minCoverage });
     const gold = `wiki/${fileOf(q.article_title)}`;
     if (result.sources.some((s) => s.path === gold)) hit++;
-    if (result.found) found++;
+    if (result.found) {
+      found++;
+      answerChars += result.answer.length;
+    }
     const yesNo = /^(yes|no)\b/i.test(q.answer.trim());
     if (!yesNo) {
       open++;
       if (result.found && result.answer.toLowerCase().includes(q.answer.toLowerCase().replace(/\.$/, '').trim())) openContains++;
+      else if (process.env.KB_EVAL_VERBOSE) console.log(`MISS ${q.question} | gold: ${q.answer} | ${result.answer.replace(/\s+/g, ' ').slice(0, 300)}`);
     }
     if (result.found && result.answer.toLowerCase().includes(q.answer.toLowerCase().replace(/\.$/, '').trim())) contains++;
   }
   const pct = (n: number, d: number) => `${((n / d) * 100).toFixed(1)}%`;
   console.log(`${byArticle.size} articles, ${passages.length} passages, ${store.counts().chunks} chunks; ${questions.length} dev questions (minCoverage ${config.retrieval.minCoverage})`);
   console.log(`gold article among the sources: ${pct(hit, questions.length)}`);
-  console.log(`answered (not "no answer"):      ${pct(found, questions.length)}`);
+  console.log(`answered (not "no answer"):      ${pct(found, questions.length)}, ${Math.round(answerChars / Math.max(1, found))} characters on average`);
   console.log(`answer contains the gold answer, non-yes/no questions: ${openContains}/${open} = ${pct(openContains, open)}`);
   store.close();
 } finally {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { MIN_COVERAGE } from './retrieve/coverage-gate.js';
 
 const price = z.object({ inputPer1k: z.number().nonnegative(), outputPer1k: z.number().nonnegative().default(0) });
 
@@ -56,10 +57,10 @@ export const configSchema = z
         /** Fusion weights; unset means the value calibrated for the embedding provider. */
         vectorWeight: z.number().min(0).optional(),
         keywordWeight: z.number().min(0).optional(),
-        /** Least IDF-weighted share of the question's terms a chunk must contain to be used as a source. */
-        minCoverage: z.number().min(0).max(1).default(0.3),
+        /** Least IDF-weighted share of the question's terms a chunk must contain to be used as a source (calibrated: see MIN_COVERAGE). */
+        minCoverage: z.number().min(0).max(1).default(MIN_COVERAGE),
       })
-      .default({ topK: 6, candidates: 50, minCoverage: 0.3 }),
+      .default({ topK: 6, candidates: 50, minCoverage: MIN_COVERAGE }),
     answer: z
       .object({
         model: z.string().default('anthropic.claude-3-5-haiku-20241022-v1:0'),

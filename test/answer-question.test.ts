@@ -51,4 +51,21 @@ describe('answerQuestion', () => {
     expect(result.found).toBe(false);
     expect(result.citations).toEqual([]);
   });
+
+  test('the gate looks at the best chunk; past it, chunks covering at least half as much are sources too', async () => {
+    const answerer = answererDouble();
+    const chunks = [
+      { ...chunk, id: 1, coverage: 0.6 },
+      { ...chunk, id: 2, path: 'data/hr/other.md', coverage: 0.31 },
+      { ...chunk, id: 3, path: 'data/hr/far.md', coverage: 0.29 },
+    ];
+    const result = await answerQuestion({ question: 'notice period?', retriever: retrieverReturning(chunks), answerer, minCoverage: 0.34 });
+    expect(answerer.calls).toEqual(['answer:2']);
+    expect(result.sources.map((s) => s.chunkId)).toEqual([1, 2]);
+
+    const below = answererDouble();
+    const refused = await answerQuestion({ question: 'notice period?', retriever: retrieverReturning(chunks.map((c) => ({ ...c, coverage: c.coverage / 2 }))), answerer: below, minCoverage: 0.34 });
+    expect(below.calls).toEqual([]);
+    expect(refused.found).toBe(false);
+  });
 });

@@ -83,6 +83,17 @@ describe('createLlmAnswerer.answer', () => {
     expect(double.calls[0]!.params).toEqual({ temperature: 0.7, topP: 0.9, topK: 5, maxTokens: 300, stopSequences: ['END'], guardrail });
   });
 
+  it('renumbers the sources in the order the model cites them, in the streamed text too', async () => {
+    const double = recordingChat({ text: 'They must give 30 days notice [2]. Leave is 25 days per calendar year [1][2].', inputTokens: 10, outputTokens: 5 });
+    const tokens: string[] = [];
+    const result = await createLlmAnswerer({ chat: double.chat, config: config() }).answer({ question: 'Notice and leave?', sources, onToken: (t) => tokens.push(t) });
+    expect(result.answer).toBe('They must give 30 days notice [1]. Leave is 25 days per calendar year [2][1].');
+    expect(tokens.join('')).toBe(result.answer);
+    expect(result.citations.map((c) => [c.n, c.path])).toEqual([[1, 'hr/doc-2.md'], [2, 'hr/doc-1.md']]);
+    expect(result.sources.map((s) => [s.n, s.path])).toEqual([[1, 'hr/doc-2.md'], [2, 'hr/doc-1.md']]);
+    expect(result.citations.every((c) => c.supported)).toBe(true);
+  });
+
   it('passes the history and the abort signal through', async () => {
     const double = recordingChat({ text: 'Notice is 30 days [2].', inputTokens: 10, outputTokens: 5 });
     const controller = new AbortController();

@@ -3,6 +3,10 @@ import type { AnswerResult, ChatTurn, Source } from '../types.js';
 import type { Answerer, AnswerParams } from './answerer.js';
 import { notFoundAnswer } from './not-found-answer.js';
 
+// Once the question passes the gate, a chunk covering half as much as the best one still earns its place:
+// the passage that answers often words the question differently ("at least 14 characters" for "minimum length").
+const SOURCE_SHARE_OF_BEST = 0.5;
+
 export interface AnswerQuestionInput {
   question: string;
   retriever: Pick<Retriever, 'retrieve'>;
@@ -11,11 +15,14 @@ export interface AnswerQuestionInput {
   topK?: number;
   filters?: RetrieveOptions['filters'];
   params?: AnswerParams;
-  /** Least share of the question's (IDF-weighted) terms a source must cover to count as relevant. */
+  /**
+   * The refusal gate: least share of the question's (IDF-weighted) terms the best retrieved chunk must cover,
+   * or the question is refused without an answerer call (calibrated default: src/retrieve/coverage-gate.ts).
+   */
   minCoverage: number;
   signal?: AbortSignal;
   onToken?: (text: string) => void;
-  /** Called once the sources are known, before any answer text. */
+  /** Called once the sources are known, before any answer text; numbered by rank (the result renumbers them in citation order). */
   onSources?: (sources: Source[]) => void;
 }
 
@@ -25,8 +32,8 @@ export interface AnsweredQuestion extends AnswerResult {
 }
 
 /**
- * Question -> (standalone query) -> ranked chunks -> relevant sources -> answer. When no source is relevant
- * enough the answer says so without calling the model.
+ * Question -> (standalone query) -> ranked chunks -> relevant sources -> answer. When no chunk covers enough
+ * of the question (the calibrated gate) the answer says so without calling the model.
  */
 export async function answerQuestion(input: AnswerQuestionInput): Promise<AnsweredQuestion> {
   const t0 = performance.now();
@@ -40,8 +47,9 @@ export async function answerQuestion(input: AnswerQuestionInput): Promise<Answer
   }
   const retrieval = await retriever.retrieve(query, { ...(input.topK ? { topK: input.topK } : {}), ...(input.filters ? { filters: input.filters } : {}), ...(signal ? { signal } : {}) });
   const t1 = performance.now();
+  const best = Math.max(0, ...retrieval.chunks.map((c) => c.coverage));
   const sources: Source[] = retrieval.chunks
-    .filter((c) => c.coverage >= input.minCoverage)
+    .filter((c) => best >= input.minCoverage && c.coverage >= SOURCE_SHARE_OF_BEST * best)
     .map((c, i) => ({ n: i + 1, chunkId: c.id, documentId: c.documentId, path: c.path, ...(c.page !== undefined ? { page: c.page } : {}), ...(c.heading ? { heading: c.heading } : {}), text: c.text, score: c.score }));
   input.onSources?.(sources);
   const result = sources.length

@@ -1,88 +1,96 @@
 import { analyzeTerms } from '../text/analyze-terms.js';
-import type { AnswerResult, Citation, Source } from '../types.js';
+import type { AnswerResult, Citation } from '../types.js';
 import type { Answerer, AnswerInput } from './answerer.js';
 import { notFoundAnswer } from './not-found-answer.js';
+import { pickPassages, type Candidate } from './pick-passages.js';
+import { quotableUnits } from './quotable-units.js';
+import { renumberCitations } from './renumber-citations.js';
 import { rewriteQueryOffline } from './rewrite-query-offline.js';
-import { splitSentences } from './split-sentences.js';
 
 export const EXTRACTIVE_MODEL_ID = 'extractive';
 
 /**
- * The offline answerer: picks the sentences of the top sources that best cover the question, keeps them
- * verbatim and cites each. It never writes a word of its own, so every claim is exactly what a source says;
- * it cannot synthesise across sources or answer what no single sentence states.
+ * The offline answerer: quotes the passage of the top sources that best covers the question — a sentence and
+ * its neighbours from one source, or a table row with its column headers — and cites it. It never writes a
+ * word of its own (nor a full stop), so every claim is what a source says; it cannot synthesise across
+ * sources or answer what no passage states. Whether the question is answerable at all is the retrieval gate's
+ * call (src/retrieve/coverage-gate.ts), not this answerer's.
  */
-export function createExtractiveAnswerer({ maxSentences = 3, maxChars = 700, minScore = 0.15 } = {}): Answerer {
+export function createExtractiveAnswerer({ maxUnits = 3, maxChars = 700 } = {}): Answerer {
   return {
     modelId: EXTRACTIVE_MODEL_ID,
     async rewriteQuery(question, history) {
       return { query: rewriteQueryOffline(question, history), inputTokens: 0, outputTokens: 0 };
     },
     async answer({ question, sources, onToken }: AnswerInput): Promise<AnswerResult> {
-      const qTerms = [...new Set(analyzeTerms(question))];
-      const candidates: Array<{ sentence: string; source: Source; score: number; terms: Set<string>; context: Set<string> }> = [];
-      for (const source of sources) {
-        // The section heading is the sentence's context: "25 days per calendar year" under "Vacation" answers a vacation question.
+      const candidates: Candidate[] = sources.flatMap((source) => {
+        // The section heading is the unit's context: "25 days per calendar year" under "Vacation" answers a vacation question.
         const context = new Set(analyzeTerms(source.heading ?? ''));
-        for (const sentence of splitSentences(source.text)) {
-          // Leading structure is not part of the claim (heading marks, bullets, list numbers, checkboxes); the rest stays verbatim.
-          const clean = sentence.replace(/^#+\s*/, '').replace(/^([-*•]|\d+[.)])\s+/, '').replace(/^\[[ x]\]\s*/i, '').trim();
-          if (clean.split(/\s+/).length < 4 || /^\|?[\s:|-]+\|?$/.test(clean)) continue; // headings, fragments and table rules answer nothing
-          // A table row states a fact when it carries a value ("| Application logs | 90 days |"); rows of titles
-          // (a table of contents) only look relevant.
-          if (clean.startsWith('|') && !/\d/.test(clean)) continue;
-          candidates.push({ sentence: clean, source, score: 0, terms: new Set(analyzeTerms(clean)), context });
-        }
-      }
-      // Terms rare among the candidate sentences discriminate; a term in every sentence says little.
-      const weight = new Map(qTerms.map((t) => [t, Math.log(1 + candidates.length / (1 + candidates.filter((c) => c.terms.has(t)).length))]));
-      const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
-      for (const c of candidates) {
-        let covered = 0;
-        let matched = 0;
-        for (const t of qTerms) {
-          if (c.terms.has(t)) {
-            covered += weight.get(t)!;
-            matched++;
-          } else if (c.context.has(t)) {
-            covered += weight.get(t)! / 2;
-            matched += 0.5;
-          }
-        }
-        // Weighted coverage times the square root of the share of distinct terms matched: one rare word
-        // ("long" in "how long") must not outrank a sentence that has the question's subject.
-        const coordination = Math.sqrt(matched / Math.max(1, qTerms.length));
-        // A small prior for better-ranked sources and against run-on passages.
-        c.score = (covered / total) * coordination * (1 - 0.04 * (c.source.n - 1)) * (c.sentence.length > 400 ? 0.85 : 1);
-      }
-      candidates.sort((a, b) => b.score - a.score);
-      const picked: typeof candidates = [];
-      let chars = 0;
-      // Further sentences must be nearly as good as the best one: a weak runner-up is noise, not support.
-      const floor = Math.max(minScore, 0.6 * (candidates[0]?.score ?? 0));
-      for (const c of candidates) {
-        if (c.score < floor || picked.length >= maxSentences || chars + c.sentence.length > maxChars && picked.length) break;
-        if (picked.some((p) => overlap(p.terms, c.terms) > 0.8)) continue;
-        picked.push(c);
-        chars += c.sentence.length;
-      }
-      if (!picked.length) return notFoundAnswer(sources, EXTRACTIVE_MODEL_ID);
+        return quotableUnits(source.text, source.heading?.split(' > ') ?? []).map((unit, position) => ({ unit, source, position, score: 0, terms: new Set(analyzeTerms(unit.text)), context, hits: new Set<string>() }));
+      });
+      score(question, candidates);
+      const passages = pickPassages(candidates, { maxUnits, maxChars });
+      if (!passages.length) return notFoundAnswer(sources, EXTRACTIVE_MODEL_ID);
 
-      const text = picked.map((p) => `${/[.!?]$/.test(p.sentence) ? p.sentence : `${p.sentence}.`} [${p.source.n}]`).join(' ');
-      onToken?.(text);
+      const parts: string[] = [];
       const citations: Citation[] = [];
-      for (const p of picked) {
-        const existing = citations.find((c) => c.n === p.source.n);
-        if (existing) existing.snippet += ` … ${p.sentence}`;
-        else citations.push({ n: p.source.n, documentId: p.source.documentId, path: p.source.path, ...(p.source.page !== undefined ? { page: p.source.page } : {}), ...(p.source.heading ? { heading: p.source.heading } : {}), snippet: p.sentence, score: p.source.score, supported: true });
+      for (const passage of passages) {
+        const source = passage[0]!.source;
+        parts.push(`${joinUnits(passage.map((c) => c.unit.text))} [${source.n}]`);
+        citations.push({
+          n: source.n,
+          documentId: source.documentId,
+          path: source.path,
+          ...(source.page !== undefined ? { page: source.page } : {}),
+          ...(source.heading ? { heading: source.heading } : {}),
+          snippet: snippetOf(passage),
+          score: source.score,
+          supported: true,
+        });
       }
-      return { answer: text, found: true, citations, sources, usage: { inputTokens: 0, outputTokens: 0, embeddingTokens: 0 }, model: EXTRACTIVE_MODEL_ID };
+      const numbered = renumberCitations({ answer: parts.join(' '), citations, sources });
+      onToken?.(numbered.answer);
+      return { ...numbered, found: true, usage: { inputTokens: 0, outputTokens: 0, embeddingTokens: 0 }, model: EXTRACTIVE_MODEL_ID };
     },
   };
 }
 
-function overlap(a: Set<string>, b: Set<string>): number {
-  let n = 0;
-  for (const t of a) if (b.has(t)) n++;
-  return n / Math.max(1, Math.min(a.size, b.size));
+/** The passage's source text; " … " where it leaves out what lies between two paragraphs (a list bullet, a blank line). */
+function snippetOf(passage: Candidate[]): string {
+  return passage.map((c, i) => (i > 0 && c.unit.paragraph !== passage[i - 1]!.unit.paragraph ? ` … ${c.unit.raw}` : i > 0 ? ` ${c.unit.raw}` : c.unit.raw)).join('');
 }
+
+/** Units kept verbatim: a unit that ends without punctuation (a list item, a table row) ends its line instead. */
+function joinUnits(texts: string[]): string {
+  return texts.reduce((out, text) => (!out ? text : /[.!?:;,)"'’”]$/.test(out) ? `${out} ${text}` : `${out}\n${text}`), '');
+}
+
+/**
+ * Weighted coverage of the question's terms (rare among the candidates weighs most; a heading term counts
+ * half) times the square root of the share of distinct terms matched, so one rare word ("long" in "how
+ * long") does not outrank a unit that has the question's subject. A small prior favours better-ranked
+ * sources and penalises run-on units.
+ */
+function score(question: string, candidates: Candidate[]): void {
+  const qTerms = [...new Set(analyzeTerms(question))];
+  const weight = new Map(qTerms.map((t) => [t, Math.log(1 + candidates.length / (1 + candidates.filter((c) => c.terms.has(t)).length))]));
+  const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
+  for (const c of candidates) {
+    let covered = 0;
+    let matched = 0;
+    for (const t of qTerms) {
+      if (c.terms.has(t)) {
+        covered += weight.get(t)!;
+        matched++;
+        c.hits.add(t);
+      } else if (c.context.has(t)) {
+        covered += weight.get(t)! / 2;
+        matched += 0.5;
+        c.hits.add(t);
+      }
+    }
+    const coordination = Math.sqrt(matched / Math.max(1, qTerms.length));
+    c.score = (covered / total) * coordination * (1 - 0.04 * (c.source.n - 1)) * (c.unit.text.length > 400 ? 0.85 : 1);
+  }
+}
+

@@ -6,6 +6,8 @@ import { buildGroundedPrompt, buildRewritePrompt, isNotFoundAnswer } from './bui
 import { checkSupport } from './check-support.js';
 import { notFoundAnswer } from './not-found-answer.js';
 import { parseCitations } from './parse-citations.js';
+import { renumberCitations } from './renumber-citations.js';
+import { createStreamRenumberer } from './stream-renumberer.js';
 
 /** One model call in our own types; `src/models/bedrock-chat.ts` `streamChat` is the Bedrock one. */
 export interface ChatRequest {
@@ -60,20 +62,29 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model 
       onToken?.(none.answer);
       return none;
     }
-    const reply = await chat({ system: prompt.system, messages: prompt.messages, params, ...(signal ? { signal } : {}), ...(onToken ? { onToken } : {}) });
+    // The model cites the prompt's numbers; the reader sees sources numbered in the order they are cited.
+    const stream = createStreamRenumberer(prompt.packedSources);
+    const emit = onToken ? (text: string) => text && onToken(text) : undefined;
+    const reply = await chat({ system: prompt.system, messages: prompt.messages, params, ...(signal ? { signal } : {}), ...(emit ? { onToken: (t: string) => emit(stream.push(t)) } : {}) });
+    emit?.(stream.end());
     const parsed = parseCitations(reply.text, prompt.packedSources);
     const support = checkSupport({ citedSentences: parsed.citedSentences, sources: prompt.packedSources });
-    const citations = parsed.citations.map((c) => ({ ...c, supported: support.supported.get(c.n) ?? false }));
+    const numbered = renumberCitations({
+      answer: parsed.text,
+      citations: parsed.citations.map((c) => ({ ...c, supported: support.supported.get(c.n) ?? false })),
+      sources: prompt.packedSources,
+    });
+    const citations = numbered.citations;
     const blocked = reply.stopReason === 'guardrail_intervened';
     // A provider that reports no usage gets our estimate: a cost shown low is worse than one shown rough.
     const inputTokens = reply.inputTokens || prompt.estimatedInputTokens;
     const outputTokens = reply.outputTokens || estimateTokens(reply.text);
     const usd = costUsd(inputTokens, outputTokens);
     return {
-      answer: parsed.text,
+      answer: numbered.answer,
       found: !blocked && !(citations.length === 0 && isNotFoundAnswer(parsed.text)),
       citations,
-      sources: prompt.packedSources,
+      sources: numbered.sources,
       usage: { inputTokens, outputTokens, embeddingTokens: 0 },
       ...(usd !== undefined ? { cost: { usd, byModel: { [modelId]: usd } } } : {}),
       ...(parsed.removedMarkers > 0 ? { removedMarkers: parsed.removedMarkers } : {}),

@@ -21,9 +21,9 @@ export interface ParsedCitations {
 const SNIPPET_CHARS = 200;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 // [1], [1, 2], [1-3], [2][3] (two markers), and the "[source 1]" some models write. Not a Markdown link "[1](…)".
-const MARKER = /([ \t]*)\[((?:sources?\s*)?\d+(?:\s*[-–,]\s*(?:sources?\s*)?\d+)*)\](?!\()/gi;
+export const MARKER = /([ \t]*)\[((?:sources?\s*)?\d+(?:\s*[-–,]\s*(?:sources?\s*)?\d+)*)\](?!\()/gi;
 // Code is left alone: `arr[0]` is an index, not a citation.
-const CODE = /```[\s\S]*?(?:```|$)|`[^`\n]*`/g;
+export const CODE = /```[\s\S]*?(?:```|$)|`[^`\n]*`/g;
 // A sentence ends at . ! ? (plus markers written after it) followed by space, or at a line break.
 const SENTENCE_BREAK = /(?<=[.!?]["'’)]*(?:[ \t]*\[[^\]\n]*\])*)[ \t]+|\n+/;
 
@@ -75,7 +75,7 @@ export function parseCitations(answer: string, sources: Source[]): ParsedCitatio
 }
 
 /** Valid source numbers in a marker body, and how many of its items pointed (partly) to no source. */
-function resolveMarker(body: string, byN: Map<number, Source>): { ns: number[]; removed: number } {
+export function resolveMarker(body: string, byN: Map<number, Source>): { ns: number[]; removed: number } {
   const ns: number[] = [];
   let removed = 0;
   for (const item of body.replace(/sources?/gi, '').split(',')) {

@@ -1,24 +1,29 @@
+const SEGMENTER = new Intl.Segmenter('en', { granularity: 'sentence' });
+// Abbreviations the ICU sentence rules break after ("Dr. Smith"); "e.g." and "3.5" it already keeps whole.
+const ABBREVIATION = /(?:^|[\s(])(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|No|Nos|Fig|Figs|Vol|vs|etc|approx|incl|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$/;
+
 /**
- * Sentences of a passage, verbatim, in order. Line breaks end a sentence too (list items, table rows,
- * headings). Abbreviations like "e.g." and numbers like "3.5" do not split.
+ * Sentences of one paragraph of prose, verbatim (trimmed), in order, by the Unicode sentence rules
+ * (`Intl.Segmenter`). Line breaks are the caller's business: pass reflowed paragraphs.
  */
-export function splitSentences(text: string): string[] {
+export function splitSentences(paragraph: string): string[] {
   const out: string[] = [];
-  for (const line of text.split(/\n+/)) {
-    const trimmed = line.trim();
-    if (!trimmed) continue;
-    const parts = trimmed.split(/(?<=[.!?]["')\]]?)\s+(?=["'(\[]?[A-Z0-9])/);
-    let carry = '';
-    for (const part of parts) {
-      const candidate = carry ? `${carry} ${part}` : part;
-      if (/\b(e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|No|approx|incl)\.$/i.test(part)) {
-        carry = candidate;
-        continue;
-      }
-      out.push(candidate);
-      carry = '';
+  let carry = '';
+  for (const { segment } of SEGMENTER.segment(paragraph)) {
+    // A sentence that ends inside emphasis ("*How tall is it?* You can…") leaves the closing marker behind.
+    const closing = /^(?:\*{1,2}|_{1,2}|`)(?=\s|$)/.exec(segment)?.[0];
+    if (closing && out.length && !carry) {
+      out[out.length - 1] += closing;
+      if (!segment.slice(closing.length).trim()) continue;
     }
-    if (carry) out.push(carry);
+    const piece = carry + (closing && !carry ? segment.slice(closing.length) : segment);
+    if (ABBREVIATION.test(piece.trimEnd())) {
+      carry = piece;
+      continue;
+    }
+    carry = '';
+    if (piece.trim()) out.push(piece.trim());
   }
+  if (carry.trim()) out.push(carry.trim());
   return out;
 }
