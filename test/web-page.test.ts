@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_LAUNCH_TIMEOUT_MS, launchBrowser } from './find-browser.js';
 import { indexedKb, type KbFixture, serve, type Served } from './server-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = resolve(import.meta.dirname, '..', 'test-output');
 const READER_KEY = 'reader-secret-0123456789abcdef';
 
@@ -12,14 +12,9 @@ let kb: KbFixture;
 let browser: Browser;
 
 beforeAll(async () => {
-  // Fail, not skip: a missing browser must not turn the page test green.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the web page test.`);
   kb = await indexedKb();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
+  browser = await launchBrowser();
+}, BROWSER_LAUNCH_TIMEOUT_MS);
 afterAll(async () => {
   await browser?.close();
   kb?.close();
