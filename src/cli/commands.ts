@@ -25,6 +25,11 @@ const filterOptions: OptionSpec[] = [
   { flags: '--tag <tags>', description: 'only documents with all these tags (comma list)', parse: 'list' },
 ];
 
+const historyOption: OptionSpec = {
+  flags: '--history <file>',
+  description: 'JSON file of earlier turns (the API\'s history); read for context, then updated with this answer',
+};
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'index',
@@ -44,8 +49,19 @@ export const COMMANDS: CommandSpec[] = [
     name: 'ask',
     summary: 'answer a question from the knowledge base, with cited sources',
     args: '<question...>',
-    options: [jsonOption, { flags: '--top-k <n>', description: 'sources to retrieve', parse: 'int' }, ...filterOptions],
+    options: [jsonOption, { flags: '--top-k <n>', description: 'sources to retrieve', parse: 'int' }, historyOption, ...filterOptions],
     load: () => import('./commands/ask-command.js'),
+  },
+  {
+    name: 'chat',
+    summary: 'a conversation: each line of standard input is a question, answered with the ones before it as context',
+    options: [
+      { flags: '--json', description: 'one JSON answer per line' },
+      { flags: '--top-k <n>', description: 'sources to retrieve', parse: 'int' },
+      historyOption,
+      ...filterOptions,
+    ],
+    load: () => import('./commands/chat-command.js'),
   },
   {
     name: 'search',
