@@ -1,4 +1,5 @@
 import { PAGE_PASSAGE_JS } from './web-page-passage.js';
+import { PAGE_SOURCES_JS } from './web-page-sources.js';
 import { PAGE_TEXT_JS } from './web-page-text.js';
 
 /**
@@ -14,12 +15,12 @@ const MAIN_JS = String.raw`
   const sourcesHeading = $('sources-heading'), list = $('citations'), usageLine = $('usage');
   const kbInfo = $('kb-info'), kbName = $('kb-name'), kbDocuments = $('kb-documents');
   const conversation = $('conversation'), turns = $('turns'), newConversation = $('new-conversation');
+  const sources = kbSources({ list, heading: sourcesHeading, authHeaders });
   const KEY = 'kb-api-key';
   // The API takes at most 20 earlier turns of at most 20,000 characters each.
   const MAX_TURNS = 20, MAX_TURN_CHARS = 20000;
   let current = null;
   let answerText = '';
-  let citations = new Map();
   let history = [];
   let documentsShown = false;
 
@@ -133,8 +134,7 @@ const MAIN_JS = String.raw`
       answerText += data.text;
       renderAnswer();
     } else if (event === 'citations') {
-      citations = new Map(data.citations.map((c) => [c.n, c]));
-      renderCitations(data.citations);
+      sources.show(data.citations);
     } else if (event === 'usage') {
       renderUsage(data);
     } else if (event === 'done') {
@@ -172,114 +172,20 @@ const MAIN_JS = String.raw`
     conversation.hidden = false;
   }
 
-  function meta(c) {
-    return [c.heading || '', c.page !== undefined ? 'page ' + c.page : ''].filter(Boolean).join(' · ');
-  }
-
-  function renderCitations(items) {
-    list.replaceChildren();
-    sourcesHeading.hidden = items.length === 0;
-    kbPassage.forget();
-    for (const c of items) {
-      const li = document.createElement('li');
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'cite';
-      button.id = 'cite-' + c.n;
-      button.setAttribute('aria-expanded', 'false');
-      button.setAttribute('aria-controls', 'snippet-' + c.n);
-      button.dataset.documentId = String(c.documentId);
-      const n = document.createElement('span');
-      n.className = 'n';
-      n.textContent = '[' + c.n + ']';
-      const title = document.createElement('span');
-      title.className = 'title';
-      title.textContent = c.path;
-      const where = document.createElement('span');
-      where.className = 'meta';
-      where.textContent = meta(c);
-      button.append(n, title, where);
-      button.addEventListener('click', () => toggle(c.n));
-      li.append(button, panelFor(c));
-      list.append(li);
-      kbPassage.load(c.documentId, authHeaders()).then((doc) => {
-        if (doc.title) title.textContent = kbText.cleanText(doc.title);
-        const url = doc.url && kbPassage.safeUrl(doc.url);
-        if (url && !li.querySelector('a.original')) li.insertBefore(originalLink(url), li.lastChild);
-      }).catch(() => {});
-    }
-  }
-
-  function originalLink(url) {
-    const a = document.createElement('a');
-    a.className = 'original';
-    a.href = url;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
-    a.textContent = 'Open the original ↗';
-    return a;
-  }
-
-  /** The source's panel: where it is and the quoted sentence; the passage in context once its document loads. */
-  function panelFor(c) {
-    const panel = document.createElement('div');
-    panel.className = 'snippet';
-    panel.id = 'snippet-' + c.n;
-    panel.hidden = true;
-    const where = document.createElement('p');
-    where.className = 'where';
-    where.textContent = [c.path, meta(c)].filter(Boolean).join(' · ');
-    const quote = document.createElement('blockquote');
-    kbText.appendInline(quote, c.snippet);
-    panel.append(where, quote);
-    if (c.supported === false) {
-      const warn = document.createElement('p');
-      warn.className = 'unsupported';
-      warn.textContent = 'The sentences citing this source are not clearly backed by its text.';
-      panel.append(warn);
-    }
-    return panel;
-  }
-
-  function toggle(n, open) {
-    const button = $('cite-' + n), panel = $('snippet-' + n);
-    if (!button || !panel) return;
-    const show = open === undefined ? panel.hidden : open;
-    panel.hidden = !show;
-    button.setAttribute('aria-expanded', String(show));
-    if (show && !panel.dataset.loaded) showInContext(citations.get(n), panel);
-  }
-
-  function showInContext(c, panel) {
-    panel.dataset.loaded = 'loading';
-    kbPassage.load(c.documentId, authHeaders()).then((doc) => {
-      const quote = panel.querySelector('blockquote');
-      if (quote) quote.replaceWith(kbPassage.render(doc, c));
-      panel.dataset.loaded = 'yes';
-    }).catch((err) => {
-      delete panel.dataset.loaded;
-      const p = document.createElement('p');
-      p.className = 'unsupported';
-      p.textContent = 'Could not open the document: ' + err.message;
-      panel.append(p);
-    });
-  }
-
   /** [n] markers become buttons that open their source once the citations are known. */
   function renderAnswer() {
     answer.replaceChildren();
     kbText.appendInline(answer, answerText, (n, text) => {
-      const c = citations.get(n);
+      const c = sources.get(n);
       if (!c) return null;
       const b = document.createElement('button');
       b.type = 'button';
       b.className = 'marker';
       b.textContent = text;
-      b.setAttribute('aria-label', 'Show source ' + n + ': ' + [c.path, meta(c)].filter(Boolean).join(' · '));
+      b.setAttribute('aria-label', 'Show source ' + n + ': ' + sources.where(c));
       b.addEventListener('click', () => {
-        toggle(n, true);
-        $('cite-' + n).focus();
-        $('snippet-' + n).scrollIntoView({ block: 'nearest' });
+        sources.toggle(n, true);
+        sources.focus(n);
       });
       return b;
     });
@@ -297,11 +203,9 @@ const MAIN_JS = String.raw`
 
   function reset() {
     answerText = '';
-    citations = new Map();
+    sources.clear();
     answer.replaceChildren();
     asked.textContent = '';
-    list.replaceChildren();
-    sourcesHeading.hidden = true;
     usageLine.textContent = '';
     errorBox.hidden = true;
     errorBox.textContent = '';
@@ -322,4 +226,4 @@ const MAIN_JS = String.raw`
 })();
 `;
 
-export const PAGE_JS = `'use strict';\n${PAGE_TEXT_JS}${PAGE_PASSAGE_JS}${MAIN_JS}`;
+export const PAGE_JS = `'use strict';\n${PAGE_TEXT_JS}${PAGE_PASSAGE_JS}${PAGE_SOURCES_JS}${MAIN_JS}`;
