@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PAGE_JS } from '../src/server/web-page-script.js';
 import { PAGE_TEXT_JS } from '../src/server/web-page-text.js';
 
 // The page's text cleaner, run as the browser runs it (its DOM half is covered by test/web-page.test.ts).
@@ -22,5 +23,9 @@ describe('the web page text cleaner', () => {
     for (const text of ['snake_case_name and 2 * 3 * 4', 'a < b and c > d', 'Costs rose 5% - then fell', 'x_1 = y_2']) {
       expect(kbText.cleanText(text)).toBe(text);
     }
+  });
+
+  it('is the only way text reaches the page: the script never parses HTML', () => {
+    expect(PAGE_JS).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
   });
 });
