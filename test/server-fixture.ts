@@ -35,13 +35,14 @@ export interface KbFixture {
 }
 
 /**
- * A copy of the sample data indexed offline into its own kb dir, opened. Its own temp folder (not tempDir()):
+ * A copy of the sample data (edited by `prepare`, if given) indexed offline into its own kb dir, opened. Its own temp folder (not tempDir()):
  * a suite shares it across tests, and tempDir() folders go after each test.
  */
-export async function indexedKb(env: Record<string, string> = {}): Promise<KbFixture> {
+export async function indexedKb(env: Record<string, string> = {}, prepare?: (dataDir: string) => void): Promise<KbFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'kb-server-'));
   const dataDir = join(dir, 'data');
   cpSync(DATA_DIR, dataDir, { recursive: true });
+  prepare?.(dataDir);
   const kbDir = join(dir, '.kb');
   await indexWithCli(dataDir, kbDir, dir);
   const config = loadConfig({ cwd: dir, env, flags: { kbDir, roots: [dataDir] } });

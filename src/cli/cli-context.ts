@@ -3,6 +3,8 @@ export interface CliContext {
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /** Questions for kb chat; the real process gives its stdin. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   cwd: string;
   /** Aborted on SIGINT in the real process. */
   signal?: AbortSignal;

@@ -27,6 +27,11 @@ const filterOptions: OptionSpec[] = [
   { flags: '--tag <tags>', description: 'only documents with all these tags (comma list)', parse: 'list' },
 ];
 
+const historyOption: OptionSpec = {
+  flags: '--history <file>',
+  description: 'JSON file of earlier turns (the API\'s history); read for context, then updated with this answer',
+};
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'index',
@@ -48,8 +53,19 @@ export const COMMANDS: CommandSpec[] = [
     name: 'ask',
     summary: 'answer a question from the knowledge base, with cited sources',
     args: '<question...>',
-    options: [jsonOption, { flags: '--top-k <n>', description: 'sources to retrieve (1-100)', parse: 'int', range: [1, 100] }, ...filterOptions],
+    options: [jsonOption, { flags: '--top-k <n>', description: 'sources to retrieve (1-100)', parse: 'int', range: [1, 100] }, historyOption, ...filterOptions],
     load: () => import('./commands/ask-command.js'),
+  },
+  {
+    name: 'chat',
+    summary: 'a conversation: each line of standard input is a question, answered with the ones before it as context',
+    options: [
+      { flags: '--json', description: 'one JSON answer per line' },
+      { flags: '--top-k <n>', description: 'sources to retrieve (1-100)', parse: 'int', range: [1, 100] },
+      historyOption,
+      ...filterOptions,
+    ],
+    load: () => import('./commands/chat-command.js'),
   },
   {
     name: 'search',

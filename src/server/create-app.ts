@@ -107,7 +107,7 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
   app.use(corsFor(s.corsOrigins));
 
   app.use(healthRoutes({ readiness }));
-  app.use(webPageRoutes({ authRequired: auth.enabled, maxQuestionChars: s.maxQuestionChars, model: answerer.modelId }));
+  app.use(webPageRoutes({ authRequired: auth.enabled, maxQuestionChars: s.maxQuestionChars, model: answerer.modelId, kbDir: config.kbDir }));
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });

@@ -111,7 +111,7 @@ export function buildOpenApi({ maxQuestionChars, version }: { maxQuestionChars: 
       '/v1/config': {
         get: {
           summary: 'What the web page needs to know: whether a key is required, limits',
-          responses: { 200: { description: 'Public settings', content: json({ type: 'object', properties: { authRequired: { type: 'boolean' }, maxQuestionChars: { type: 'integer' }, model: { type: 'string' } } }) } },
+          responses: { 200: { description: 'Public settings', content: json({ type: 'object', properties: { authRequired: { type: 'boolean' }, maxQuestionChars: { type: 'integer' }, model: { type: 'string' }, knowledgeBase: { type: 'object', properties: { name: { type: 'string' } } } } }) } },
         },
       },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'The process answers' } } } },

@@ -141,6 +141,7 @@ export const documentSchema = z.object({
   path: z.string(),
   format: z.string(),
   title: z.string().optional(),
+  url: z.string().optional().describe('Where the document was published (front matter url or source_url), when it is an http(s) URL'),
   tags: z.array(z.string()),
   warnings: z.array(z.string()),
   size: z.number(),

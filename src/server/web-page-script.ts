@@ -1,26 +1,57 @@
+import { PAGE_PASSAGE_JS } from './web-page-passage.js';
+import { PAGE_SOURCES_JS } from './web-page-sources.js';
+import { PAGE_TEXT_JS } from './web-page-text.js';
+
 /**
- * The page's script, served as /app.js. Plain ES2020 for any current browser. It POSTs the question and reads
- * the Server-Sent Events with fetch and a stream reader (EventSource can only GET). Text from the server is
- * only ever set as textContent, never as HTML.
+ * The page's script, served as /app.js. Plain ES2020 for any current browser. It POSTs the question (with the
+ * conversation so far as `history`) and reads the Server-Sent Events with fetch and a stream reader
+ * (EventSource can only GET). Text from the server is only ever set as textContent, never as HTML.
  */
-export const PAGE_JS = String.raw`'use strict';
+const MAIN_JS = String.raw`
 (() => {
   const $ = (id) => document.getElementById(id);
   const form = $('ask'), question = $('question'), askButton = $('ask-button'), keyBox = $('key-box'), keyInput = $('api-key');
-  const statusLine = $('status'), errorBox = $('error'), result = $('result'), answer = $('answer');
+  const statusLine = $('status'), errorBox = $('error'), result = $('result'), answer = $('answer'), asked = $('asked');
   const sourcesHeading = $('sources-heading'), list = $('citations'), usageLine = $('usage');
+  const kbInfo = $('kb-info'), kbName = $('kb-name'), kbDocuments = $('kb-documents');
+  const conversation = $('conversation'), turns = $('turns'), newConversation = $('new-conversation');
+  const sources = kbSources({ list, heading: sourcesHeading, authHeaders });
   const KEY = 'kb-api-key';
+  // The API takes at most 20 earlier turns of at most 20,000 characters each.
+  const MAX_TURNS = 20, MAX_TURN_CHARS = 20000;
   let current = null;
   let answerText = '';
-  let citations = new Map();
+  let history = [];
+  let documentsShown = false;
 
   keyInput.value = sessionStorage.getItem(KEY) || '';
   keyInput.addEventListener('input', () => sessionStorage.setItem(KEY, keyInput.value.trim()));
+  keyInput.addEventListener('change', showDocumentCount);
 
   fetch('/v1/config').then((r) => r.json()).then((c) => {
     if (c.authRequired) keyBox.hidden = false;
     if (c.maxQuestionChars) question.maxLength = c.maxQuestionChars;
+    if (c.knowledgeBase) {
+      kbName.textContent = c.knowledgeBase.name;
+      kbInfo.hidden = false;
+    }
+    showDocumentCount();
   }).catch(() => {});
+
+  function authHeaders() {
+    const key = keyInput.value.trim();
+    return key ? { Authorization: 'Bearer ' + key } : {};
+  }
+
+  /** "· 21 documents", from the document list's total (needs a reader key when auth is on). */
+  function showDocumentCount() {
+    if (documentsShown) return;
+    fetch('/v1/documents?limit=1', { headers: authHeaders() }).then((r) => (r.ok ? r.json() : null)).then((d) => {
+      if (!d) return;
+      documentsShown = true;
+      kbDocuments.textContent = ' · ' + d.total + ' document' + (d.total === 1 ? '' : 's');
+    }).catch(() => {});
+  }
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -34,24 +65,36 @@ export const PAGE_JS = String.raw`'use strict';
       form.requestSubmit();
     }
   });
+  newConversation.addEventListener('click', () => {
+    if (current) current.abort();
+    history = [];
+    turns.replaceChildren();
+    conversation.hidden = true;
+    newConversation.hidden = true;
+    reset();
+    statusLine.textContent = '';
+    question.focus();
+  });
 
   async function ask(q) {
     if (current) current.abort();
     const controller = current = new AbortController();
+    keepFinishedTurn();
     reset();
+    asked.textContent = q;
     busy(true, 'Searching…');
-    const headers = { 'Content-Type': 'application/json', Accept: 'text/event-stream' };
-    const key = keyInput.value.trim();
-    if (key) headers.Authorization = 'Bearer ' + key;
+    const headers = { 'Content-Type': 'application/json', Accept: 'text/event-stream', ...authHeaders() };
+    const body = { question: q, stream: true };
+    if (history.length) body.history = history.slice(-MAX_TURNS);
     try {
-      const res = await fetch('/v1/query', { method: 'POST', headers, body: JSON.stringify({ question: q, stream: true }), signal: controller.signal });
+      const res = await fetch('/v1/query', { method: 'POST', headers, body: JSON.stringify(body), signal: controller.signal });
       if (!res.ok) {
         const problem = await res.json().catch(() => ({}));
         if (res.status === 401) { keyBox.hidden = false; keyInput.focus(); }
         const wait = res.headers.get('Retry-After');
         throw new Error((problem.detail || res.statusText || 'Request failed') + (wait ? ' (retry in ' + wait + ' s)' : ''));
       }
-      await readEvents(res.body, onEvent);
+      await readEvents(res.body, (event, data) => onEvent(event, data, q));
     } catch (err) {
       if (err.name !== 'AbortError') showError(err.message);
     } finally {
@@ -82,96 +125,70 @@ export const PAGE_JS = String.raw`'use strict';
     }
   }
 
-  function onEvent(event, data) {
+  function onEvent(event, data, q) {
     if (event === 'sources') {
       result.hidden = false;
       statusLine.textContent = data.sources.length ? 'Found ' + data.sources.length + ' relevant passage' + (data.sources.length === 1 ? '' : 's') + '; answering…' : 'Nothing relevant found.';
     } else if (event === 'token') {
       result.hidden = false;
       answerText += data.text;
-      answer.textContent = answerText;
+      renderAnswer();
     } else if (event === 'citations') {
-      citations = new Map(data.citations.map((c) => [c.n, c]));
-      renderCitations(data.citations);
+      sources.show(data.citations);
     } else if (event === 'usage') {
       renderUsage(data);
     } else if (event === 'done') {
       if (typeof data.answer === 'string') answerText = data.answer;
       renderAnswer();
       statusLine.textContent = data.found ? 'Done.' : 'The knowledge base has no answer to that.';
+      remember(q, answerText);
+      showDocumentCount();
     } else if (event === 'error') {
       showError(data.detail || data.title || 'The answer failed.');
     }
   }
 
-  function where(c) {
-    return [c.path, c.page !== undefined ? 'page ' + c.page : '', c.heading || ''].filter(Boolean).join(' · ');
+  /** The finished question and answer become history for the next question (the API's history turns). */
+  function remember(q, text) {
+    const turn = (role, content) => ({ role, content: content.slice(0, MAX_TURN_CHARS) });
+    history.push(turn('user', q));
+    if (text.trim()) history.push(turn('assistant', text));
+    history = history.slice(-MAX_TURNS);
+    newConversation.hidden = false;
   }
 
-  function renderCitations(items) {
-    list.replaceChildren();
-    sourcesHeading.hidden = items.length === 0;
-    for (const c of items) {
-      const li = document.createElement('li');
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'cite';
-      button.id = 'cite-' + c.n;
-      button.setAttribute('aria-expanded', 'false');
-      button.setAttribute('aria-controls', 'snippet-' + c.n);
-      const n = document.createElement('span');
-      n.className = 'n';
-      n.textContent = '[' + c.n + ']';
-      button.append(n, document.createTextNode(where(c)));
-      const panel = document.createElement('div');
-      panel.className = 'snippet';
-      panel.id = 'snippet-' + c.n;
-      panel.hidden = true;
-      const loc = document.createElement('p');
-      loc.className = 'where';
-      loc.textContent = where(c);
-      const quote = document.createElement('blockquote');
-      quote.textContent = c.snippet;
-      panel.append(loc, quote);
-      if (c.supported === false) {
-        const warn = document.createElement('p');
-        warn.className = 'unsupported';
-        warn.textContent = 'The sentences citing this source are not clearly backed by its text.';
-        panel.append(warn);
-      }
-      button.addEventListener('click', () => toggle(c.n));
-      li.append(button, panel);
-      list.append(li);
-    }
+  /** Before the next question, the shown answer moves up into the conversation. */
+  function keepFinishedTurn() {
+    if (result.hidden || !asked.textContent || !answerText) return;
+    const li = document.createElement('li');
+    const q = document.createElement('p');
+    q.className = 'turn-question';
+    q.textContent = asked.textContent;
+    const a = document.createElement('p');
+    a.className = 'turn-answer';
+    a.textContent = kbText.cleanText(answerText);
+    li.append(q, a);
+    turns.append(li);
+    conversation.hidden = false;
   }
 
-  function toggle(n, open) {
-    const button = $('cite-' + n), panel = $('snippet-' + n);
-    if (!button || !panel) return;
-    const show = open === undefined ? panel.hidden : open;
-    panel.hidden = !show;
-    button.setAttribute('aria-expanded', String(show));
-  }
-
-  /** Once complete, [n] markers in the answer become buttons that open their source. */
+  /** [n] markers become buttons that open their source once the citations are known. */
   function renderAnswer() {
-    const parts = answerText.split(/(\[\d+\])/);
     answer.replaceChildren();
-    for (const part of parts) {
-      const m = /^\[(\d+)\]$/.exec(part);
-      const n = m ? Number(m[1]) : 0;
-      if (m && citations.has(n)) {
-        const b = document.createElement('button');
-        b.type = 'button';
-        b.className = 'marker';
-        b.textContent = part;
-        b.setAttribute('aria-label', 'Show source ' + n + ': ' + where(citations.get(n)));
-        b.addEventListener('click', () => { toggle(n, true); $('cite-' + n).focus(); });
-        answer.append(b);
-      } else if (part) {
-        answer.append(document.createTextNode(part));
-      }
-    }
+    kbText.appendInline(answer, answerText, (n, text) => {
+      const c = sources.get(n);
+      if (!c) return null;
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'marker';
+      b.textContent = text;
+      b.setAttribute('aria-label', 'Show source ' + n + ': ' + sources.where(c));
+      b.addEventListener('click', () => {
+        sources.toggle(n, true);
+        sources.focus(n);
+      });
+      return b;
+    });
   }
 
   function renderUsage(d) {
@@ -186,10 +203,9 @@ export const PAGE_JS = String.raw`'use strict';
 
   function reset() {
     answerText = '';
-    citations = new Map();
+    sources.clear();
     answer.replaceChildren();
-    list.replaceChildren();
-    sourcesHeading.hidden = true;
+    asked.textContent = '';
     usageLine.textContent = '';
     errorBox.hidden = true;
     errorBox.textContent = '';
@@ -209,3 +225,5 @@ export const PAGE_JS = String.raw`'use strict';
   }
 })();
 `;
+
+export const PAGE_JS = `'use strict';\n${PAGE_TEXT_JS}${PAGE_PASSAGE_JS}${PAGE_SOURCES_JS}${MAIN_JS}`;

@@ -47,8 +47,35 @@ export function documentRoutes({ store, kbDir, guard }: DocumentRouteDeps): Rout
 
 /** What clients see of a document: no absolute paths of the server's disk, no internal keys. */
 function publicDocument(d: DocumentRow) {
+  const url = originalUrl(d.metadata);
   return {
-    id: d.id, path: d.path, format: d.format, ...(d.title ? { title: d.title } : {}), tags: d.tags, warnings: d.warnings, size: d.size,
+    id: d.id, path: d.path, format: d.format, ...(d.title ? { title: d.title } : {}), ...(url ? { url } : {}), tags: d.tags, warnings: d.warnings, size: d.size,
     indexedAt: d.indexedAt, ...(d.chunkCount !== undefined ? { chunkCount: d.chunkCount } : {}),
   };
+}
+
+/** Front-matter keys that name where a document was published. */
+const URL_KEYS = ['url', 'source_url', 'sourceUrl', 'canonical_url', 'original_url'];
+
+/**
+ * The document's original address from its metadata, when it is an http(s) URL. Anything else (a
+ * `javascript:` or `file:` URL, a relative path) is dropped: clients put this in a link's href.
+ */
+export function originalUrl(metadata: Record<string, unknown>): string | undefined {
+  for (const key of URL_KEYS) {
+    const value = metadata[key];
+    if (typeof value !== 'string') continue;
+    const url = parseUrl(value.trim());
+    if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return url.href;
+  }
+  return undefined;
+}
+
+/** URL.parse needs Node 20.18; the README promises 20.16. */
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }
