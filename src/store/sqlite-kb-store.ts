@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { IndexMismatchError } from '../errors.js';
+import { IndexMismatchError, KbError } from '../errors.js';
 import { buildFtsQuery } from '../retrieve/build-fts-query.js';
 import type { SearchFilters } from '../types.js';
 import { hasFilters } from './filter-sql.js';
@@ -82,6 +82,10 @@ export function openSqliteKbStore(kbDir: string): KbStore {
     },
 
     async writeDocuments(items) {
+      for (const { doc, chunks, vectors } of items) {
+        const missing = chunks.find((c) => !vectors.has(c.textHash));
+        if (missing) throw new KbError('VECTOR_MISSING', `${doc.path}: chunk ${missing.ordinal} has no vector; every chunk text needs one (a bug in the caller).`, { exitCode: 3 });
+      }
       const key = items[0]?.doc.embedKey;
       const index = key ? await writerFor(key) : undefined;
       const results = store.replaceDocuments(
