@@ -23,6 +23,12 @@ export const configSchema = z
   .object({
     /** Where the index lives. */
     kbDir: z.string().default('.kb'),
+    store: z
+      .object({
+        /** postgres://… keeps the knowledge base in PostgreSQL with pgvector; unset, it is the SQLite file in kbDir. */
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+      })
+      .default({}),
     /** Folders `kb index` (and the server's index job) read when none are given. */
     roots: z.array(z.string()).default([]),
     provider: z.enum(['local', 'bedrock']).default('local'),
@@ -115,6 +121,7 @@ export type KbConfig = z.infer<typeof configSchema>;
 /** Env vars and the config path they set. The only reader of process.env is loadConfig. */
 const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_DIR', 'kbDir', String],
+  ['KB_DATABASE_URL', 'store.url', String],
   ['KB_PROVIDER', 'provider', String],
   ['KB_ROOTS', 'roots', (v) => v.split(',').filter(Boolean)],
   ['KB_CHUNK_TOKENS', 'chunking.targetTokens', Number],

@@ -115,3 +115,23 @@ function matchTokens(tokens: Token[], path: string): boolean {
   }
   return live[m] === 1;
 }
+
+/**
+ * The same glob as an anchored regular expression source, for engines that match in SQL (PostgreSQL's `~`,
+ * whose engine does not backtrack on patterns without back-references). Throws like compileGlob.
+ */
+export function globRegexSource(pattern: string): string {
+  const problem = globProblem(pattern);
+  if (problem) throw new UsageError(`The path glob is refused (--glob / filters.pathGlob): ${problem}`);
+  const part = (tokens: Token[]) =>
+    tokens
+      .map((t) => {
+        if (t.kind === 'char') return t.char.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+        if (t.kind === 'one') return '[^/]';
+        if (t.kind === 'star') return '[^/]*';
+        if (t.kind === 'globstar') return '.*';
+        return '(.*/)?';
+      })
+      .join('');
+  return `^(${expandBraces(pattern).map((p) => part(tokenize(p))).join('|')})$`;
+}

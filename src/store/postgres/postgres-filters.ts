@@ -1,0 +1,21 @@
+import type { SearchFilters } from '../../types.js';
+import { globRegexSource } from '../compile-glob.js';
+
+/**
+ * A WHERE fragment over `documents d` for the filters, appending its parameters to `params`. Same semantics
+ * as the SQLite store's: prefix of the relative path, glob (the same glob as an anchored regular expression,
+ * matched against the stored path and the path inside its folder), any of the formats, every tag (case-insensitive).
+ */
+export function filterWhere(filters: SearchFilters | undefined, params: unknown[]): string {
+  const clauses: string[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  if (filters?.pathPrefix) clauses.push(`starts_with(d.path, ${param(filters.pathPrefix)})`);
+  if (filters?.pathGlob) {
+    // Like matchDocumentGlob: the whole stored path, or the path inside the indexed folder.
+    const re = param(globRegexSource(filters.pathGlob));
+    clauses.push(`(d.path ~ ${re} OR substr(d.path, strpos(d.path, '/') + 1) ~ ${re})`);
+  }
+  if (filters?.formats?.length) clauses.push(`d.format = ANY(${param(filters.formats)}::text[])`);
+  for (const tag of filters?.tags ?? []) clauses.push(`EXISTS (SELECT 1 FROM json_array_elements_text(d.tags) t WHERE lower(t) = lower(${param(tag)}))`);
+  return clauses.length ? clauses.join(' AND ') : 'true';
+}

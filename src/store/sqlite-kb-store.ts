@@ -1,0 +1,207 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { IndexMismatchError, KbError } from '../errors.js';
+import { buildFtsQuery } from '../retrieve/build-fts-query.js';
+import type { SearchFilters } from '../types.js';
+import { hasFilters } from './filter-sql.js';
+import { acquireIndexLock, lockHolder } from './index-lock.js';
+import { embedKeyOf, type KbStore, parseEmbedKey } from './kb-store.js';
+import { openStore, type SqliteStore } from './sqlite-store.js';
+import { VectorIndex } from './vector-index.js';
+import { openVectorIndexWriter, type VectorIndexWriter } from './vector-index-writer.js';
+import { verifyStore } from './verify-store.js';
+
+/**
+ * KbStore over the embedded engine: the SQLite file (documents, chunks, FTS5, cached vectors) and the HNSW
+ * index derived from it. Writes update the HNSW index as they commit; it is saved when a run finishes, after a
+ * removal outside a run, and on close. Reads follow the database generation, so other processes' writes show.
+ */
+export function openSqliteKbStore(kbDir: string): KbStore {
+  const store = openStore(kbDir);
+  let writer: { key: string; index: VectorIndexWriter; dirty: boolean } | undefined;
+  let reader: VectorIndex | undefined;
+  let runs = 0;
+  const allowed = new Map<string, { generation: number; ids: Set<number> }>();
+
+  const writerFor = async (key: string): Promise<VectorIndexWriter> => {
+    if (writer?.key === key) return writer.index;
+    await saveWriter(true);
+    const index = await openVectorIndexWriter(store, kbDir, key, parseEmbedKey(key).dimensions);
+    writer = { key, index, dirty: false };
+    return index;
+  };
+  const saveWriter = async (close = false): Promise<void> => {
+    if (!writer) return;
+    if (writer.dirty) await writer.index.save(store.generation());
+    writer.dirty = false;
+    if (close) {
+      await writer.index.close();
+      writer = undefined;
+    }
+  };
+  const readerFor = (key: string): VectorIndex => {
+    if (reader?.embedKey !== key) reader = VectorIndex.open(store, kbDir, key, parseEmbedKey(key).dimensions);
+    else reader.refresh(store);
+    return reader;
+  };
+  /** Ids passing the filters, computed once per generation and filter: hnswlib filters by label. */
+  const allowFor = (filters: SearchFilters | undefined): Set<number> | undefined => {
+    if (!hasFilters(filters)) return undefined;
+    const key = JSON.stringify(filters);
+    const generation = store.generation();
+    let hit = allowed.get(key);
+    if (hit?.generation !== generation) {
+      if (allowed.size > 32) allowed.clear();
+      allowed.set(key, (hit = { generation, ids: store.chunkIdsMatching(filters!) }));
+    }
+    return hit.ids;
+  };
+
+  return {
+    async indexInfo() {
+      const key = store.getMeta('embed_key');
+      const chunking = store.getMeta('chunking');
+      return { ...(key ? { embedding: parseEmbedKey(key) } : {}), ...(chunking ? { chunking: JSON.parse(chunking) } : {}), generation: store.generation() };
+    },
+    async setIndexInfo({ embedding, chunking }) {
+      if (embedding) {
+        store.setMeta('embed_key', embedKeyOf(embedding));
+        store.setMeta('embed_model', embedding.model);
+        store.setMeta('embed_dimensions', String(embedding.dimensions));
+      }
+      if (chunking) store.setMeta('chunking', JSON.stringify(chunking));
+    },
+    async checkEmbedding(configured) {
+      const key = store.getMeta('embed_key');
+      if (key && key !== embedKeyOf(configured)) throw new IndexMismatchError(parseEmbedKey(key), configured);
+    },
+    async stats() {
+      const bytes = readdirSync(kbDir).reduce((n, f) => n + statSync(join(kbDir, f)).size, 0);
+      const holder = lockHolder(kbDir);
+      return { ...store.counts(), bytes, ...(holder ? { writer: `pid ${holder}` } : {}) };
+    },
+
+    async writeDocuments(items) {
+      for (const { doc, chunks, vectors } of items) {
+        const missing = chunks.find((c) => !vectors.has(c.textHash));
+        if (missing) throw new KbError('VECTOR_MISSING', `${doc.path}: chunk ${missing.ordinal} has no vector; every chunk text needs one (a bug in the caller).`, { exitCode: 3 });
+      }
+      const key = items[0]?.doc.embedKey;
+      const index = key ? await writerFor(key) : undefined;
+      const results = store.replaceDocuments(
+        items.map(({ doc, chunks, vectors }) => ({ doc, chunks, newVectors: [...vectors].map(([hash, vector]) => ({ hash, vector })) })),
+      );
+      results.forEach(({ removed, added }, i) => {
+        const vectors = items[i]!.vectors;
+        for (const id of removed) index?.remove(id);
+        for (const { id, textHash } of added) index?.add(id, vectors.get(textHash)!);
+      });
+      if (writer && items.length) writer.dirty = true;
+      return results;
+    },
+    async removeDocuments(ids) {
+      const key = store.getMeta('embed_key');
+      // Opened before the delete, while it matches the database, so it is updated rather than rebuilt.
+      const index = key && ids.length ? await writerFor(key) : undefined;
+      const removed = store.removeDocuments(ids);
+      for (const id of removed) index?.remove(id);
+      if (writer && ids.length) writer.dirty = true;
+      if (!runs) await saveWriter();
+      return removed;
+    },
+    async touchDocument(id, size, mtimeMs) {
+      store.touchDocument(id, size, mtimeMs);
+    },
+    async pruneVectors() {
+      return store.pruneVectors();
+    },
+
+    async documentsUnder(roots) {
+      return store.documentsUnder(roots);
+    },
+    async listDocuments(query) {
+      return store.listDocuments(query);
+    },
+    async getDocument(id) {
+      return store.getDocument(id);
+    },
+    async findDocument(path) {
+      return store.documentByAbsPath(path) ?? store.allDocuments().find((d) => d.path === path);
+    },
+    async findTwin(contentHash, chunkerKey, embedKey) {
+      const document = store.twinOf(contentHash, chunkerKey, embedKey);
+      return document && { document, chunks: store.chunkDraftsOf(document.id) };
+    },
+    async chunksOf(documentId) {
+      return store.chunksOf(documentId);
+    },
+    async chunksByIds(ids) {
+      return store.chunksByIds(ids);
+    },
+
+    async searchKeywords(text, { k, filters }) {
+      const match = buildFtsQuery(text);
+      if (!match || k <= 0) return [];
+      return store.keywordSearch(match, k, filters).map((h) => ({ chunkId: h.id, score: h.bm25 }));
+    },
+    async searchVectors(vector, { k, filters }) {
+      const key = store.getMeta('embed_key');
+      if (!key || k <= 0) return [];
+      const allow = allowFor(filters);
+      return readerFor(key).search(vector, k, allow).map((h) => ({ chunkId: h.id, score: h.similarity }));
+    },
+    async termStats(terms) {
+      store.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_terms USING fts5vocab(main, 'chunks_fts', 'row')");
+      const df = store.db.prepare('SELECT doc FROM temp.kb_terms WHERE term = ?').pluck();
+      const documentFrequency = new Map<string, number>();
+      for (const t of new Set(terms)) documentFrequency.set(t, (df.get(t) as number | undefined) ?? 0);
+      return { chunks: store.counts().chunks, documentFrequency };
+    },
+
+    async cachedVectors(embedKey, hashes) {
+      return store.cachedVectors(embedKey, hashes);
+    },
+    async putVectors(embedKey, vectors) {
+      store.putVectors(embedKey, vectors);
+    },
+
+    async failedFiles() {
+      return new Map(store.failedPaths().map((p) => [p, store.failureOf(p)!]));
+    },
+    async recordFailure(absPath, failure) {
+      store.recordFailure(absPath, failure);
+    },
+    async clearFailures(absPaths) {
+      store.clearFailures(absPaths);
+    },
+
+    async startRun() {
+      runs++;
+      return store.startRun();
+    },
+    async finishRun(id, status, summary) {
+      runs = Math.max(0, runs - 1);
+      await saveWriter();
+      store.finishRun(id, status, summary);
+    },
+    async lastRun() {
+      return store.lastRun();
+    },
+
+    async acquireWriter({ wait = false, signal } = {}) {
+      const release = await acquireIndexLock(kbDir, { wait, ...(signal ? { signal } : {}) });
+      return async () => release();
+    },
+    async verify({ repair = false } = {}) {
+      await saveWriter();
+      return verifyStore(store, kbDir, { repair });
+    },
+    async close() {
+      try {
+        await saveWriter(true);
+      } finally {
+        store.close();
+      }
+    },
+  };
+}
