@@ -172,7 +172,10 @@ export function runStoreContract(name: string, make: () => Promise<StoreUnderTes
       expect(await both({ pathPrefix: 'hr/' })).toEqual({ keyword: idsOf(0), vector: idsOf(0) });
       expect(await both({ pathGlob: '**/*.md' })).toEqual({ keyword: idsOf(0, 1), vector: idsOf(0, 1) });
       expect(await both({ pathGlob: '{it,finance}/*' })).toEqual({ keyword: idsOf(1, 2), vector: idsOf(1, 2) });
-      expect(await both({ pathGlob: '*.md' })).toEqual({ keyword: [], vector: [] });
+      // Globs match the path inside the indexed folder too: `*.md` is every Markdown file at a root's top.
+      expect(await both({ pathGlob: '*.md' })).toEqual({ keyword: idsOf(0, 1), vector: idsOf(0, 1) });
+      expect(await both({ pathGlob: '*.pdf' })).toEqual({ keyword: idsOf(2), vector: idsOf(2) });
+      expect(await both({ pathGlob: 'leave.*' })).toEqual({ keyword: idsOf(0), vector: idsOf(0) });
       expect(await both({ formats: ['pdf'] })).toEqual({ keyword: idsOf(2), vector: idsOf(2) });
       expect(await both({ tags: ['hr'] })).toEqual({ keyword: idsOf(0), vector: idsOf(0) });
       expect(await both({ tags: ['policy', 'FINANCE'] })).toEqual({ keyword: idsOf(2), vector: idsOf(2) });
