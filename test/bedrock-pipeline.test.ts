@@ -149,7 +149,7 @@ describe('provider bedrock, through the real SDK to the emulator', () => {
 
     const unknown = await kb(['ask', 'How long is the notice period?'], cwd, { KB_CHAT_MODEL: 'anthropic.claude-imaginary-v9:0' });
     expect(unknown.code).toBe(3);
-    expect(unknown.stderr).toMatch(/Enable model access in the Bedrock console for anthropic\.claude-imaginary-v9:0 in us-east-1/);
+    expect(unknown.stderr).toMatch(/anthropic\.claude-imaginary-v9:0 is an unknown model in us-east-1\. Closest known models: anthropic\.claude-/);
 
     const badDim = await kb(['search', 'notice'], cwd, { KB_EMBEDDING_DIMENSIONS: '300' });
     expect(badDim.code).toBe(1);

@@ -126,7 +126,7 @@ function throwingAnswerer(error: Error): Answerer {
 }
 
 const throttled = () =>
-  new ModelCallError('ThrottlingException: Too many requests', { modelId: 'anthropic.claude-double', statusCode: 429, isRetryable: true, isThrottle: true, retryAfterMs: 2500, code: 'ThrottlingException' });
+  new ModelCallError('ThrottlingException: Too many requests', { modelId: 'anthropic.claude-double', statusCode: 429, reason: 'throttled', isRetryable: true, isFatal: false, retryAfterMs: 2500, serviceCode: 'ThrottlingException' });
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -299,20 +299,20 @@ describe('query', () => {
       const r = await call(s.url, '/v1/query', { method: 'POST', body: { question: QUESTION } });
       expectProblem(r, 503);
       expect(r.headers.get('retry-after')).toBe('3');
-      expect(r.json.code).toBe('ThrottlingException');
+      expect(r.json.code).toBe('MODEL_THROTTLED');
 
       const streamed = await call(s.url, '/v1/query', { method: 'POST', body: { question: QUESTION, stream: true } });
       expect(streamed.status).toBe(200);
       const events = parseSse(streamed.text);
       expect(events.map((e) => e.event)).toEqual(['sources', 'token', 'error']);
-      expect(problemSchema.parse(events.at(-1)!.data)).toMatchObject({ status: 503, code: 'ThrottlingException' });
+      expect(problemSchema.parse(events.at(-1)!.data)).toMatchObject({ status: 503, code: 'MODEL_THROTTLED' });
 
       const metrics = await call(s.url, '/metrics');
       expect(metrics.text).toMatch(/kb_model_throttles_total\{model="anthropic.claude-double"\} 2/);
     } finally {
       await s.close();
     }
-    const denied = new ModelCallError('AccessDeniedException: not allowed', { modelId: 'm', statusCode: 403, isRetryable: false, code: 'AccessDeniedException' });
+    const denied = new ModelCallError('AccessDeniedException: not allowed', { modelId: 'm', statusCode: 403, reason: 'access-denied', isRetryable: false, isFatal: true, serviceCode: 'AccessDeniedException' });
     const s2 = await serve(base, { answerer: throwingAnswerer(denied) });
     try {
       const r = await call(s2.url, '/v1/query', { method: 'POST', body: { question: QUESTION } });
@@ -793,9 +793,9 @@ describe('operations', () => {
   it('reports not ready when the provider cannot be reached, and caches the probe', async () => {
     const kb = await indexedKb();
     let probes = 0;
-    const embedQuery = kb.kb.embedder.embedQuery.bind(kb.kb.embedder);
+    const embedQuery = kb.kb.embedder.embed.bind(kb.kb.embedder);
     const config = { ...kb.config, provider: 'bedrock' as const };
-    const failing = { ...kb, config, kb: { ...kb.kb, embedder: Object.assign(Object.create(kb.kb.embedder) as typeof kb.kb.embedder, { embedQuery: async () => { probes++; throw new Error('connect ECONNREFUSED'); } }) } };
+    const failing = { ...kb, config, kb: { ...kb.kb, embedder: Object.assign(Object.create(kb.kb.embedder) as typeof kb.kb.embedder, { embed: async () => { probes++; throw new Error('connect ECONNREFUSED'); } }) } };
     const s = await serve(failing);
     try {
       const r = await call(s.url, '/readyz');

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LoadedConfig, loadConfig } from '../config.js';
+import { type LoadedConfig, loadConfig, priceFor } from '../config.js';
 import type { Embedder } from '../models/embedder.js';
 import { createEmbedder } from '../models/create-embedder.js';
 import { createRetriever, type Retriever } from '../retrieve/create-retriever.js';
@@ -34,7 +34,8 @@ export async function openKb(config: LoadedConfig, { create = false }: { create?
   }
   const embedder = await createEmbedder(config);
   const store = openStore(config.kbDir);
-  const weights = defaultWeights(embedder.modelId);
+  const weights = defaultWeights(embedder);
+  const price = embedder.capabilities.costsTokens ? priceFor(config, embedder.modelId) : undefined;
   const retriever = createRetriever({
     store,
     kbDir: config.kbDir,
@@ -44,6 +45,7 @@ export async function openKb(config: LoadedConfig, { create = false }: { create?
       candidates: config.retrieval.candidates,
       vectorWeight: config.retrieval.vectorWeight ?? weights.vectorWeight,
       keywordWeight: config.retrieval.keywordWeight ?? weights.keywordWeight,
+      ...(price ? { embeddingPricePer1k: price.inputPer1k } : {}),
     },
   });
   return { config, store, embedder, retriever, close: () => store.close() };

@@ -64,7 +64,7 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
   const rateLimit = createRateLimit(s.rateLimitPerMinute);
   const shutdown = new AbortController();
   const jobs = createIndexJobs({ config, logger: log, onFinish: (job) => m.observeJob(job.status), ...indexJobs });
-  const retriever = countEmbeddingCalls(kb.retriever, kb.embedder.modelId, m);
+  const retriever = countEmbeddingCalls(kb.retriever, m);
   const readiness = createReadiness({
     store: kb.store, retriever: kb.retriever, embedder: kb.embedder, remoteProvider: config.provider === 'bedrock',
     onProviderCall: () => m.observeEmbeddingCall(kb.embedder.modelId),
@@ -128,15 +128,12 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
   };
 }
 
-/**
- * Counts query embeddings for metrics. The retriever embeds the query only when vector search is on (offline
- * it is keyword-only) and then reports a non-zero embedMs, which is what this reads.
- */
-function countEmbeddingCalls(retriever: Pick<Retriever, 'retrieve'>, model: string, metrics: ServerMetrics): Pick<Retriever, 'retrieve'> {
+/** Counts query embeddings for metrics, from the usage the retriever reports for its embedding call. */
+function countEmbeddingCalls(retriever: Pick<Retriever, 'retrieve'>, metrics: ServerMetrics): Pick<Retriever, 'retrieve'> {
   return {
     async retrieve(query, options) {
       const result = await retriever.retrieve(query, options);
-      if (result.timings.embedMs > 0) metrics.observeEmbeddingCall(model);
+      if (result.embedding) metrics.observeEmbeddingCall(result.embedding.model, result.embedding);
       return result;
     },
   };
