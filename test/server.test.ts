@@ -300,6 +300,8 @@ describe('query', () => {
       expectProblem(r, 503);
       expect(r.headers.get('retry-after')).toBe('3');
       expect(r.json.code).toBe('MODEL_THROTTLED');
+      // The model error's own message, once: no "retry later.). Retry later." wrapping.
+      expect(r.json.detail).toBe('ThrottlingException: Too many requests');
 
       const streamed = await call(s.url, '/v1/query', { method: 'POST', body: { question: QUESTION, stream: true } });
       expect(streamed.status).toBe(200);
