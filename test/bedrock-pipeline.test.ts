@@ -174,9 +174,12 @@ describe('provider bedrock, through the real SDK to the emulator', () => {
     const cwd = dirname(data);
     expect((await kb(['index', data], cwd)).code).toBe(0);
     emulator.setFaults({ errorRate: 1 });
+    emulator.reset();
     const t0 = Date.now();
     const down = await kb(['ask', 'How long is the notice period?'], cwd, { KB_BEDROCK_MAX_ATTEMPTS: '2' });
     expect(down.code).toBe(3);
+    // The question's embedding is retried under the configured policy: exactly two attempts, then the error.
+    expect(emulator.requests.filter((r) => r.route === 'invoke')).toHaveLength(2);
     expect(down.stderr).toMatch(/unavailable|retry later/i);
     expect(down.stdout).not.toMatch(/could not find/);
     expect(Date.now() - t0).toBeLessThan(20_000);
