@@ -39,7 +39,7 @@ try {
   const embedder = new LocalHashEmbeddings();
   await indexFolders({ roots: [corpus], store, kbDir, embedder, chunking: { targetTokens: 400, overlapTokens: 60 }, ingest: { maxFileBytes: 1e8, followSymlinks: false, fileTimeoutMs: 60_000 } });
   const config = loadConfig({ cwd: dir, env: {} });
-  const retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder.modelId) } });
+  const retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder) } });
   const answerer = createExtractiveAnswerer();
 
   let hit = 0, found = 0, contains = 0, open = 0, openContains = 0, answerChars = 0;

@@ -50,7 +50,7 @@ async function indexKb(name: string, folder: string): Promise<Kb> {
   const kbDir = join(dir, `kb-${name}`);
   const store = openStore(kbDir);
   await indexFolders({ roots: [folder], store, kbDir, embedder, chunking: config.chunking, ingest: { maxFileBytes: 1e8, followSymlinks: false, fileTimeoutMs: 60_000 } });
-  const retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder.modelId) } });
+  const retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder) } });
   console.log(`indexed ${name}: ${store.counts().documents} documents, ${store.counts().chunks} chunks`);
   return { name, retriever, coverage: createTermCoverage(store.db), close: () => store.close() };
 }

@@ -18,7 +18,7 @@ export async function writeTextsToStore(store: KbStore, files: Array<{ path: str
     for (const { path, data } of files.slice(i, i + groupSize)) {
       const loaded = await loadDocument(path, data);
       const chunks = await chunkDocument(loaded, chunking);
-      const vectors = await embedder.embedDocuments(chunks.map((c) => c.indexText));
+      const { vectors } = await embedder.embed(chunks.map((c) => c.indexText), { purpose: 'document' });
       group.push({
         doc: { absPath: `${root}/${path}`, root, path, format: loaded.format, ...(loaded.title ? { title: loaded.title } : {}), tags: loaded.tags, metadata: loaded.metadata,
           warnings: loaded.warnings, contentHash: createHash('sha256').update(data).digest('hex'), size: data.length, mtimeMs: 0, chunkerKey: 'bench', embedKey },

@@ -3,21 +3,14 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { MIN_COVERAGE } from './retrieve/coverage-gate.js';
+import { modelPrice } from './models/model-price.js';
 
-const price = z.object({ inputPer1k: z.number().nonnegative(), outputPer1k: z.number().nonnegative().default(0) });
-
-/** Public on-demand prices in USD (us-east-1, 2025); override in kb.config.json `prices`. */
-export const DEFAULT_PRICES: Record<string, { inputPer1k: number; outputPer1k: number }> = {
-  'amazon.titan-embed-text-v2:0': { inputPer1k: 0.00002, outputPer1k: 0 },
-  'amazon.titan-embed-text-v1': { inputPer1k: 0.0001, outputPer1k: 0 },
-  'cohere.embed-english-v3': { inputPer1k: 0.0001, outputPer1k: 0 },
-  'cohere.embed-multilingual-v3': { inputPer1k: 0.0001, outputPer1k: 0 },
-  'anthropic.claude-3-haiku-20240307-v1:0': { inputPer1k: 0.00025, outputPer1k: 0.00125 },
-  'anthropic.claude-3-5-haiku-20241022-v1:0': { inputPer1k: 0.0008, outputPer1k: 0.004 },
-  'anthropic.claude-3-5-sonnet-20241022-v2:0': { inputPer1k: 0.003, outputPer1k: 0.015 },
-  'anthropic.claude-3-7-sonnet-20250219-v1:0': { inputPer1k: 0.003, outputPer1k: 0.015 },
-  'anthropic.claude-sonnet-4-20250514-v1:0': { inputPer1k: 0.003, outputPer1k: 0.015 },
-};
+const price = z.object({
+  inputPer1k: z.number().nonnegative(),
+  outputPer1k: z.number().nonnegative().default(0),
+  cacheReadPer1k: z.number().nonnegative().optional(),
+  cacheWritePer1k: z.number().nonnegative().optional(),
+});
 
 export const configSchema = z
   .object({
@@ -89,8 +82,11 @@ export const configSchema = z
         profile: z.string().optional(),
         maxAttempts: z.number().int().min(1).max(20).default(6),
         requestTimeoutMs: z.number().int().positive().default(60_000),
+        /** Application inference-profile ARN -> the catalogue model it copies (for prices and limits). */
+        applicationProfiles: z.record(z.string(), z.string()).default({}),
       })
-      .default({ maxAttempts: 6, requestTimeoutMs: 60_000 }),
+      .default({ maxAttempts: 6, requestTimeoutMs: 60_000, applicationProfiles: {} }),
+    /** USD per 1,000 tokens by model id; overrides the catalogue (src/models/model-catalog.ts). */
     prices: z.record(z.string(), price).default({}),
     server: z
       .object({
@@ -161,7 +157,8 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
 } {
   const file = env.KB_CONFIG ? resolve(cwd, env.KB_CONFIG) : resolve(cwd, 'kb.config.json');
   let raw: Record<string, unknown> = {};
-  if (existsSync(file)) {
+  const hasFile = existsSync(file);
+  if (hasFile) {
     try {
       raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch (error) {
@@ -184,7 +181,8 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
     const lines = parsed.error.issues.map((issue) => {
       const path = issue.path.join('.');
       const envName = ENV.find(([, p]) => p === path)?.[0];
-      return `  ${path || '(root)'}: ${issue.message}${envName ? ` (set in ${file}, env ${envName} or a flag)` : ` (set in ${file})`}`;
+      const where = [...(hasFile ? [file] : []), ...(envName ? [`env ${envName}`] : []), 'a flag'];
+      return `  ${path || '(root)'}: ${issue.message} (set in ${where.join(', ').replace(/, a flag$/, ' or a flag')})`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
@@ -210,8 +208,7 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   node[keys.at(-1)!] = value;
 }
 
-export function priceFor(config: Pick<KbConfig, 'prices'>, modelId: string): { inputPer1k: number; outputPer1k: number } | undefined {
-  // Inference profiles prefix the model id with a geography ("us.anthropic...").
-  const bare = modelId.replace(/^(us|eu|apac|global)\./, '');
-  return config.prices[modelId] ?? config.prices[bare] ?? DEFAULT_PRICES[modelId] ?? DEFAULT_PRICES[bare];
+/** The price of a model for cost figures: config `prices`, else the model catalogue. */
+export function priceFor(config: Pick<KbConfig, 'prices'> & { bedrock?: Pick<KbConfig['bedrock'], 'applicationProfiles'> }, modelId: string) {
+  return modelPrice(config, modelId);
 }

@@ -80,24 +80,49 @@ export class LockedError extends KbError {
   }
 }
 
-/** A call to a model service failed. `isRetryable` drives the one retry policy in core. */
+/** Why a model call failed: a closed set, so ingest, HTTP, exit codes and metrics never parse service names. */
+export const MODEL_FAILURE_REASONS = ['throttled', 'unavailable', 'timeout', 'access-denied', 'unknown-model', 'validation', 'auth', 'network'] as const;
+export type ModelFailureReason = (typeof MODEL_FAILURE_REASONS)[number];
+
+export interface ModelCallErrorFields {
+  modelId: string;
+  reason: ModelFailureReason;
+  /** Worth another attempt (core's retryModelCall decides how many); the adapter knows the service. */
+  isRetryable: boolean;
+  /** Every later call of the run would fail the same way (credentials, endpoint, model access): stop the run. */
+  isFatal: boolean;
+  /** The service's own name for the failure (e.g. "ThrottlingException"), for logs only. */
+  serviceCode?: string;
+  statusCode?: number;
+  retryAfterMs?: number;
+  /** Overrides the code derived from the reason (SERVICE_DOWN, MODEL_BAD_RESPONSE). */
+  code?: string;
+  cause?: unknown;
+}
+
+/** A call to a model service failed. `reason`, `isRetryable` and `isFatal` drive the one retry policy in core. */
 export class ModelCallError extends KbError {
   readonly modelId: string;
-  readonly statusCode: number | undefined;
+  readonly reason: ModelFailureReason;
   readonly isRetryable: boolean;
-  readonly isThrottle: boolean;
+  readonly isFatal: boolean;
+  readonly serviceCode: string | undefined;
+  readonly statusCode: number | undefined;
   /** Milliseconds the service asked us to wait, when it said. */
   readonly retryAfterMs: number | undefined;
-  constructor(
-    message: string,
-    fields: { modelId: string; statusCode?: number; isRetryable: boolean; isThrottle?: boolean; retryAfterMs?: number; code?: string; cause?: unknown },
-  ) {
-    super(fields.code ?? 'MODEL_CALL_FAILED', message, { cause: fields.cause, exitCode: 3, httpStatus: fields.isRetryable ? 503 : 502 });
+  constructor(message: string, fields: ModelCallErrorFields) {
+    super(fields.code ?? `MODEL_${fields.reason.toUpperCase().replace(/-/g, '_')}`, message, { cause: fields.cause, exitCode: 3, httpStatus: 502 });
     this.modelId = fields.modelId;
-    this.statusCode = fields.statusCode;
+    this.reason = fields.reason;
     this.isRetryable = fields.isRetryable;
-    this.isThrottle = fields.isThrottle ?? false;
+    this.isFatal = fields.isFatal;
+    this.serviceCode = fields.serviceCode;
+    this.statusCode = fields.statusCode;
     this.retryAfterMs = fields.retryAfterMs;
+  }
+
+  get isThrottle(): boolean {
+    return this.reason === 'throttled';
   }
 }
 

@@ -5,7 +5,7 @@ import { createLlmAnswerer, type ChatFn } from '../src/answer/llm-answerer.js';
 import { configSchema, type KbConfig } from '../src/config.js';
 import { startEmulator, type Emulator } from '../src/emulator/create-emulator.js';
 import { isAbortError, ModelCallError } from '../src/errors.js';
-import { createChatModel, streamChat } from '../src/models/bedrock-chat.js';
+import { createBedrockChatModel } from '../src/models/bedrock-chat.js';
 import type { Source } from '../src/types.js';
 import { useFakeAwsCredentials } from './fake-aws-credentials.js';
 
@@ -35,8 +35,8 @@ function config(answer: Partial<KbConfig['answer']> = {}): KbConfig {
 
 function setup(answer: Partial<KbConfig['answer']> = {}) {
   const cfg = config(answer);
-  const model = createChatModel({ config: cfg });
-  const chat: ChatFn = (request) => streamChat({ model, ...request });
+  const model = createBedrockChatModel({ config: cfg });
+  const chat: ChatFn = model.chat;
   return { cfg, model, chat, answerer: createLlmAnswerer({ chat, config: cfg }) };
 }
 
@@ -236,13 +236,79 @@ describe('Bedrock chat through the emulator (real SDK, HTTP/2)', () => {
     expect(body.inferenceConfig).toEqual({ maxTokens: 120, temperature: 0 });
   });
 
-  it('maps a Bedrock error to a ModelCallError that names the model', async () => {
-    const { chat } = setup({ model: 'acme.no-such-model-v1' });
+  it('maps a mistyped model id to an unknown-model ModelCallError with close catalogue matches', async () => {
+    const { chat } = setup({ model: 'anthropic.claude-3-5-haiku-20241022-v9:0' });
     const error = await chat({ system: 's', messages: [{ role: 'user', content: 'q' }], params: { maxTokens: 10 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelCallError);
-    expect((error as ModelCallError).modelId).toBe('acme.no-such-model-v1');
-    expect((error as ModelCallError).isRetryable).toBe(false);
-    expect((error as ModelCallError).statusCode).toBe(403);
-    expect((error as Error).message).toMatch(/Access denied to model acme.no-such-model-v1 in region us-east-1/);
+    expect(error).toMatchObject({ modelId: 'anthropic.claude-3-5-haiku-20241022-v9:0', reason: 'unknown-model', isRetryable: false, statusCode: 400 });
+    expect((error as Error).message).toMatch(/is an unknown model in us-east-1\. Closest known models: anthropic\.claude-3-5-haiku-20241022-v1:0/);
+    // Not a chat model's neighbours from the embedding models.
+    expect((error as Error).message).not.toMatch(/titan-embed/);
+  });
+
+  it('retries a throttled call before any text was sent, and the emulator saw both attempts', async () => {
+    const waits: number[] = [];
+    const cfg = { ...config(), bedrock: { ...config().bedrock, maxAttempts: 3 } };
+    const model = createBedrockChatModel({ config: cfg, retry: { random: () => 0.5, sleep: async (ms) => void waits.push(ms) } });
+    emulator.setFaults({ throttleRate: 1 });
+    const first = model.chat({ system: 's', messages: [{ role: 'user', content: 'q' }], params: { maxTokens: 10 } });
+    // Heal the service once the first throttle was answered: an observed event, not a timer.
+    const healed = (async () => {
+      while (emulator.stats.throttled === 0) await new Promise((r) => setImmediate(r));
+      emulator.setFaults({ throttleRate: 0 });
+    })();
+    const [reply] = await Promise.all([first, healed]);
+    expect(reply.outputTokens).toBeGreaterThan(0);
+    expect(emulator.stats.throttled).toBeGreaterThanOrEqual(1);
+    expect(emulator.requests.filter((r) => r.route === 'converse-stream')).toHaveLength(emulator.stats.throttled + 1);
+    expect(waits).toHaveLength(emulator.stats.throttled);
   });
 });
+
+/** The contract every chat model meets through the seam: request shape, usage as the service reported it, errors. */
+function chatContract(name: string, modelId: string): void {
+  describe(`chat contract: ${name}`, () => {
+    const make = (answer: Partial<KbConfig['answer']> = {}) => createBedrockChatModel({ config: config({ model: modelId, ...answer }) });
+
+    it('sends system, turns and inference parameters as one Converse request, and streams the reply', async () => {
+      emulator.reset();
+      const pieces: string[] = [];
+      const reply = await make().chat({
+        system: GROUNDED_SYSTEM_PROMPT,
+        messages: [{ role: 'user', content: `Sources:\n\n<source n="1" path="a.md">\nEmployees give thirty days notice.\n</source>\n\nQuestion: How much notice?` }],
+        params: { maxTokens: 200, temperature: 0.1, stopSequences: ['###'] },
+        onToken: (t) => pieces.push(t),
+      });
+      expect(emulator.requests).toHaveLength(1);
+      expect(emulator.requests[0]).toMatchObject({ route: 'converse-stream', modelId });
+      const body = emulator.requests[0]!.body as { system: unknown; messages: Array<{ role: string }>; inferenceConfig: unknown };
+      expect(body.system).toEqual([{ text: GROUNDED_SYSTEM_PROMPT }]);
+      expect(body.messages.map((m) => m.role)).toEqual(['user']);
+      expect(body.inferenceConfig).toEqual({ maxTokens: 200, temperature: 0.1, stopSequences: ['###'] });
+      expect(pieces.join('')).toBe(reply.text);
+      expect(reply.stopReason).toBe('end_turn');
+    });
+
+    it('reports usage exactly as the service counted it', async () => {
+      emulator.reset();
+      const reply = await make().chat({ system: 's', messages: [{ role: 'user', content: 'Sources: none. Question: anything?' }], params: { maxTokens: 50 } });
+      expect(reply.inputTokens).toBe(emulator.stats.inputTokens);
+      expect(reply.outputTokens).toBe(emulator.stats.outputTokens);
+      expect(reply.outputTokens).toBeGreaterThan(0);
+    });
+
+    it('fails with the same typed errors: unavailable (retryable) and unknown model (fatal)', async () => {
+      emulator.setFaults({ errorRate: 1 });
+      const outage = await make({}).chat({ system: 's', messages: [{ role: 'user', content: 'q' }], params: { maxTokens: 10 } }).catch((e: unknown) => e);
+      emulator.setFaults({ errorRate: 0 });
+      expect(outage).toMatchObject({ reason: 'unavailable', isRetryable: true, isFatal: false, modelId });
+      const typo = await make({ model: `${modelId}x` }).chat({ system: 's', messages: [{ role: 'user', content: 'q' }], params: { maxTokens: 10 } }).catch((e: unknown) => e);
+      expect(typo).toMatchObject({ reason: 'unknown-model', isFatal: true });
+      expect((typo as Error).message).toContain(`Closest known models: ${modelId.replace(/^us\./, '')}`);
+    });
+  });
+}
+
+chatContract('Claude 3.5 Haiku', MODEL);
+chatContract('Amazon Nova Micro', 'amazon.nova-micro-v1:0');
+chatContract('Amazon Nova Lite (us. inference profile)', 'us.amazon.nova-lite-v1:0');

@@ -149,7 +149,7 @@ describe('provider bedrock, through the real SDK to the emulator', () => {
 
     const unknown = await kb(['ask', 'How long is the notice period?'], cwd, { KB_CHAT_MODEL: 'anthropic.claude-imaginary-v9:0' });
     expect(unknown.code).toBe(3);
-    expect(unknown.stderr).toMatch(/Enable model access in the Bedrock console for anthropic\.claude-imaginary-v9:0 in us-east-1/);
+    expect(unknown.stderr).toMatch(/anthropic\.claude-imaginary-v9:0 is an unknown model in us-east-1\. Closest known models: anthropic\.claude-/);
 
     const badDim = await kb(['search', 'notice'], cwd, { KB_EMBEDDING_DIMENSIONS: '300' });
     expect(badDim.code).toBe(1);
@@ -174,9 +174,12 @@ describe('provider bedrock, through the real SDK to the emulator', () => {
     const cwd = dirname(data);
     expect((await kb(['index', data], cwd)).code).toBe(0);
     emulator.setFaults({ errorRate: 1 });
+    emulator.reset();
     const t0 = Date.now();
     const down = await kb(['ask', 'How long is the notice period?'], cwd, { KB_BEDROCK_MAX_ATTEMPTS: '2' });
     expect(down.code).toBe(3);
+    // The question's embedding is retried under the configured policy: exactly two attempts, then the error.
+    expect(emulator.requests.filter((r) => r.route === 'invoke')).toHaveLength(2);
     expect(down.stderr).toMatch(/unavailable|retry later/i);
     expect(down.stdout).not.toMatch(/could not find/);
     expect(Date.now() - t0).toBeLessThan(20_000);

@@ -13,6 +13,7 @@ import { startEmulator, type Emulator } from '../src/emulator/create-emulator.js
 import { findSources, NO_ANSWER } from '../src/emulator/fake-claude.js';
 import { ModelCallError, UsageError } from '../src/errors.js';
 import { createBedrockClient } from '../src/models/bedrock-client.js';
+import { retryModelCall } from '../src/models/retry-model-call.js';
 import { toModelCallError } from '../src/models/bedrock-errors.js';
 import type { ChatTurn } from '../src/types.js';
 import { useFakeAwsCredentials } from './fake-aws-credentials.js';
@@ -35,9 +36,9 @@ const QUESTION = `${PROMPT_SOURCES}\n\nQuestion: How many days of paid annual le
 let emulator: Emulator;
 let client: BedrockRuntimeClient;
 
-function clientFor(options: { maxAttempts?: number; bearerToken?: string } = {}): BedrockRuntimeClient {
+function clientFor(options: { bearerToken?: string } = {}): BedrockRuntimeClient {
   return createBedrockClient({
-    bedrock: { region: 'us-east-1', endpoint: emulator.url, maxAttempts: options.maxAttempts ?? 1, requestTimeoutMs: 5_000 },
+    bedrock: { region: 'us-east-1', endpoint: emulator.url, requestTimeoutMs: 5_000 },
     ...(options.bearerToken ? { bearerToken: options.bearerToken } : {}),
   });
 }
@@ -151,13 +152,15 @@ describe('embedding models over InvokeModel', () => {
     expect(emulator.stats).toMatchObject({ embeddedTexts: 2, inputTokens: Math.ceil(2 * 1.3) + Math.ceil(1.3) });
   });
 
-  it('denies an unknown model the way Bedrock does, which our error mapping turns into "enable model access"', async () => {
+  it('refuses an unknown model id the way Bedrock does, which our error mapping reports as an unknown model', async () => {
     const error = await failure(invokeJson('amazon.titan-embed-text-v9', { inputText: 'x' }));
-    expect(error.name).toBe('AccessDeniedException');
-    expect(error.$metadata?.httpStatusCode).toBe(403);
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe('The provided model identifier is invalid.');
+    expect(error.$metadata?.httpStatusCode).toBe(400);
     const mapped = toModelCallError(error, { modelId: 'amazon.titan-embed-text-v9', region: 'us-east-1' });
     expect(mapped).toBeInstanceOf(ModelCallError);
-    expect((mapped as ModelCallError).message).toContain('Enable model access');
+    expect(mapped).toMatchObject({ reason: 'unknown-model', serviceCode: 'ValidationException' });
+    expect((mapped as ModelCallError).message).toContain('unknown model in us-east-1');
   });
 });
 
@@ -371,7 +374,7 @@ describe('fault injection', () => {
     expect(error.name).toBe('ThrottlingException');
     expect(error.$metadata?.httpStatusCode).toBe(429);
     expect(error.message).toBe('Too many requests, please wait before trying again.');
-    expect(toModelCallError(error, { modelId: TITAN_V2 })).toMatchObject({ isThrottle: true, isRetryable: true });
+    expect(toModelCallError(error, { modelId: TITAN_V2 })).toMatchObject({ reason: 'throttled', isRetryable: true });
     expect(emulator.stats).toMatchObject({ requests: 3, throttled: 1, embeddedTexts: 2 });
   });
 
@@ -384,13 +387,12 @@ describe('fault injection', () => {
     expect(toModelCallError(first, { modelId: TITAN_V2 })).toMatchObject({ isRetryable: true });
   });
 
-  it('lets the SDK retry injected errors until a call gets through', async () => {
-    // Seeded: the second call fails once with ServiceUnavailable (the SDK backs off ~100 ms, not the 500 ms
-    // it waits after a throttle) and its retry succeeds.
+  it('lets the core retry function repeat injected errors until a call gets through (the SDK makes one attempt)', async () => {
+    // Seeded: the second call fails once with ServiceUnavailable and its retry succeeds.
     emulator.setFaults({ errorRate: 0.3 });
-    const retrying = clientFor({ maxAttempts: 4 });
-    for (let i = 0; i < 4; i++) await invokeJson(TITAN_V2, { inputText: `retry ${i}` }, retrying);
-    retrying.destroy();
+    for (let i = 0; i < 4; i++) {
+      await retryModelCall(() => invokeJson(TITAN_V2, { inputText: `retry ${i}` }).catch((e: unknown) => Promise.reject(toModelCallError(e, { modelId: TITAN_V2 }))), { sleep: async () => {} });
+    }
     expect(emulator.stats).toMatchObject({ embeddedTexts: 4, errors: 1, requests: 5 });
     expect(emulator.requests.map((r) => r.status)).toEqual([200, 503, 200, 200, 200]);
   });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   store = openStore(kbDir);
   const summary = await indexFolders({ roots: [DATA_DIR, ANSWERS_DIR], store, kbDir, embedder, chunking: config.chunking, ingest: config.ingest });
   expect(summary.failures).toEqual([]);
-  retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder.modelId) } });
+  retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder) } });
 });
 
 afterAll(() => {

@@ -6,7 +6,7 @@ import { chunkDocument, chunkerKey, type ChunkingOptions } from '../src/ingest/c
 import { indexFolders } from '../src/ingest/index-folders.js';
 import type { IndexSummary } from '../src/ingest/index-summary.js';
 import { loadDocument } from '../src/ingest/loaders/load-document.js';
-import { type Embedder, embedderKey } from '../src/models/embedder.js';
+import { type EmbedderCapabilities, type EmbedOptions, type EmbedResult, type Embedder, embedderKey } from '../src/models/embedder.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import { createRetriever } from '../src/retrieve/create-retriever.js';
 import { openStore, type SqliteStore } from '../src/store/sqlite-store.js';
@@ -15,10 +15,10 @@ import { DATA_DIR, tempDir } from './temp-dir.js';
 
 /**
  * An Embedder that delegates to the offline hashed embedder and records every text it is asked to embed.
- * Queries are not part of indexing: embedQuery fails loudly unless a test allows it.
+ * Queries are not part of indexing: a query embedding fails loudly unless a test allows it.
  */
 class RecordingEmbedder implements Embedder {
-  /** The texts of each embedDocuments call, in call order. */
+  /** The texts of each document embed call, in call order. */
   readonly calls: string[][] = [];
   allowQueries = false;
   private readonly inner: LocalHashEmbeddings;
@@ -32,8 +32,8 @@ class RecordingEmbedder implements Embedder {
   get dimensions(): number {
     return this.inner.dimensions;
   }
-  get maxBatchSize(): number {
-    return this.inner.maxBatchSize;
+  get capabilities(): EmbedderCapabilities {
+    return this.inner.capabilities;
   }
   /** Every text embedded since the last reset, flattened. */
   get embedded(): string[] {
@@ -42,13 +42,10 @@ class RecordingEmbedder implements Embedder {
   reset(): void {
     this.calls.length = 0;
   }
-  async embedDocuments(texts: string[]): Promise<number[][]> {
-    this.calls.push([...texts]);
-    return this.inner.embedDocuments(texts);
-  }
-  async embedQuery(text: string): Promise<number[]> {
-    if (!this.allowQueries) throw new Error(`RecordingEmbedder: unexpected embedQuery(${JSON.stringify(text)}) during indexing`);
-    return this.inner.embedQuery(text);
+  async embed(texts: string[], options: EmbedOptions): Promise<EmbedResult> {
+    if (options.purpose === 'query' && !this.allowQueries) throw new Error(`RecordingEmbedder: unexpected query embedding (${JSON.stringify(texts)}) during indexing`);
+    if (options.purpose === 'document') this.calls.push([...texts]);
+    return this.inner.embed(texts);
   }
 }
 

@@ -169,7 +169,7 @@ describe('createLlmAnswerer.answer', () => {
   });
 
   it('lets a model failure through instead of pretending nothing was found', async () => {
-    const failure = new ModelCallError('Bedrock is throttling', { modelId: MODEL, isRetryable: true, isThrottle: true });
+    const failure = new ModelCallError('Bedrock is throttling', { modelId: MODEL, reason: 'throttled', isRetryable: true, isFatal: false });
     const double = recordingChat(() => {
       throw failure;
     });

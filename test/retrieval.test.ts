@@ -34,7 +34,7 @@ const REPO_DIR = dirname(DATA_DIR);
 
 const embedder = new LocalHashEmbeddings();
 const config = loadConfig({ env: {}, cwd: tmpdir() });
-const DEFAULT_WEIGHTS = defaultWeights(embedder.modelId);
+const DEFAULT_WEIGHTS = defaultWeights(embedder);
 const WEIGHTINGS: Array<[string, { vectorWeight: number; keywordWeight: number }]> = [
   ['default (keyword only offline)', DEFAULT_WEIGHTS],
   ['hybrid 1/1', { vectorWeight: 1, keywordWeight: 1 }],

@@ -130,7 +130,7 @@ function throwingAnswerer(error: Error): Answerer {
 }
 
 const throttled = () =>
-  new ModelCallError('ThrottlingException: Too many requests', { modelId: 'anthropic.claude-double', statusCode: 429, isRetryable: true, isThrottle: true, retryAfterMs: 2500, code: 'ThrottlingException' });
+  new ModelCallError('ThrottlingException: Too many requests', { modelId: 'anthropic.claude-double', statusCode: 429, reason: 'throttled', isRetryable: true, isFatal: false, retryAfterMs: 2500, serviceCode: 'ThrottlingException' });
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -336,20 +336,22 @@ describe('query', () => {
       const r = await call(s.url, '/v1/query', { method: 'POST', body: { question: QUESTION } });
       expectProblem(r, 503);
       expect(r.headers.get('retry-after')).toBe('3');
-      expect(r.json.code).toBe('ThrottlingException');
+      expect(r.json.code).toBe('MODEL_THROTTLED');
+      // The model error's own message, once: no "retry later.). Retry later." wrapping.
+      expect(r.json.detail).toBe('ThrottlingException: Too many requests');
 
       const streamed = await call(s.url, '/v1/query', { method: 'POST', body: { question: QUESTION, stream: true } });
       expect(streamed.status).toBe(200);
       const events = parseSse(streamed.text);
       expect(events.map((e) => e.event)).toEqual(['sources', 'token', 'error']);
-      expect(problemSchema.parse(events.at(-1)!.data)).toMatchObject({ status: 503, code: 'ThrottlingException' });
+      expect(problemSchema.parse(events.at(-1)!.data)).toMatchObject({ status: 503, code: 'MODEL_THROTTLED' });
 
       const metrics = await call(s.url, '/metrics');
       expect(metrics.text).toMatch(/kb_model_throttles_total\{model="anthropic.claude-double"\} 2/);
     } finally {
       await s.close();
     }
-    const denied = new ModelCallError('AccessDeniedException: not allowed', { modelId: 'm', statusCode: 403, isRetryable: false, code: 'AccessDeniedException' });
+    const denied = new ModelCallError('AccessDeniedException: not allowed', { modelId: 'm', statusCode: 403, reason: 'access-denied', isRetryable: false, isFatal: true, serviceCode: 'AccessDeniedException' });
     const s2 = await serve(base, { answerer: throwingAnswerer(denied) });
     try {
       const r = await call(s2.url, '/v1/query', { method: 'POST', body: { question: QUESTION } });
@@ -553,12 +555,12 @@ describe('index jobs', () => {
     const gatedEmbedder = async (config: LoadedConfig) => {
       const real = await createEmbedder(config);
       return Object.assign(Object.create(real) as typeof real, {
-        embedDocuments: async (texts: string[], options?: { signal?: AbortSignal }) => {
+        embed: async (texts: string[], options: Parameters<typeof real.embed>[1]) => {
           if (++embedCalls > 1) {
             reachedGate();
             await gate;
           }
-          return real.embedDocuments(texts, options);
+          return real.embed(texts, options);
         },
       });
     };
@@ -854,9 +856,9 @@ describe('operations', () => {
   it('reports not ready when the provider cannot be reached, and caches the probe', async () => {
     const kb = await indexedKb();
     let probes = 0;
-    const embedQuery = kb.kb.embedder.embedQuery.bind(kb.kb.embedder);
+    const embed = kb.kb.embedder.embed.bind(kb.kb.embedder);
     const config = { ...kb.config, provider: 'bedrock' as const };
-    const failing = { ...kb, config, kb: { ...kb.kb, embedder: Object.assign(Object.create(kb.kb.embedder) as typeof kb.kb.embedder, { embedQuery: async () => { probes++; throw new Error('connect ECONNREFUSED'); } }) } };
+    const failing = { ...kb, config, kb: { ...kb.kb, embedder: Object.assign(Object.create(kb.kb.embedder) as typeof kb.kb.embedder, { embed: async () => { probes++; throw new Error('connect ECONNREFUSED'); } }) } };
     const s = await serve(failing);
     try {
       const r = await call(s.url, '/readyz');
@@ -868,7 +870,7 @@ describe('operations', () => {
       expect(r.json.checks.store).toMatch(/^ok/);
       expect((await call(s.url, '/healthz')).status).toBe(200);
       // A provider that answers makes the next uncached probe ready.
-      const s2 = await serve({ ...kb, config, kb: { ...kb.kb, embedder: Object.assign(Object.create(kb.kb.embedder) as typeof kb.kb.embedder, { embedQuery: async (text: string) => { probes++; return embedQuery(text); } }) } });
+      const s2 = await serve({ ...kb, config, kb: { ...kb.kb, embedder: Object.assign(Object.create(kb.kb.embedder) as typeof kb.kb.embedder, { embed: async (...args: Parameters<typeof embed>) => { probes++; return embed(...args); } }) } });
       try {
         const ok = await call(s2.url, '/readyz');
         expect(ok.status).toBe(200);

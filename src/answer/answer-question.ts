@@ -57,6 +57,15 @@ export async function answerQuestion(input: AnswerQuestionInput): Promise<Answer
     : notFoundAnswer([], answerer.modelId);
   if (!sources.length) input.onToken?.(result.answer);
   result.usage.inputTokens += rewriteTokens.inputTokens;
+  // The question's embedding is a model call too: its tokens and cost belong in the answer's.
+  if (retrieval.embedding) {
+    result.usage.embeddingTokens += retrieval.embedding.inputTokens;
+    if (retrieval.embedding.costUsd) {
+      const byModel = { ...(result.cost?.byModel ?? {}) };
+      byModel[retrieval.embedding.model] = (byModel[retrieval.embedding.model] ?? 0) + retrieval.embedding.costUsd;
+      result.cost = { usd: (result.cost?.usd ?? 0) + retrieval.embedding.costUsd, byModel };
+    }
+  }
   result.usage.outputTokens += rewriteTokens.outputTokens;
   if (rewriteTokens.costUsd) {
     // The rewrite is a model call too: its cost belongs in the answer's cost.

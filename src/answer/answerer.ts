@@ -1,14 +1,8 @@
+import type { InferenceParams } from '../models/chat-model.js';
 import type { AnswerResult, ChatTurn, Source } from '../types.js';
 
 /** Per-request inference parameters; unset fields fall back to config. */
-export interface AnswerParams {
-  maxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  topK?: number;
-  stopSequences?: string[];
-  guardrail?: { id: string; version: string };
-}
+export type AnswerParams = InferenceParams;
 
 export interface AnswerInput {
   question: string;

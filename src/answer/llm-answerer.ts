@@ -1,4 +1,5 @@
 import { priceFor, type KbConfig } from '../config.js';
+import type { ChatFn } from '../models/chat-model.js';
 import { estimateTokens } from '../text/estimate-tokens.js';
 import type { AnswerResult, ChatTurn } from '../types.js';
 import type { AnswerInput, AnswerParams, Answerer } from './answerer.js';
@@ -9,33 +10,13 @@ import { parseCitations } from './parse-citations.js';
 import { renumberCitations } from './renumber-citations.js';
 import { createStreamRenumberer } from './stream-renumberer.js';
 
-/** One model call in our own types; `src/models/bedrock-chat.ts` `streamChat` is the Bedrock one. */
-export interface ChatRequest {
-  system: string;
-  /** Alternating turns starting and ending with a user turn. */
-  messages: ChatTurn[];
-  /** Effective inference parameters: config defaults already applied. */
-  params: AnswerParams;
-  signal?: AbortSignal;
-  /** Called with each piece of text as it arrives (raw: markers are checked only in the final answer). */
-  onToken?: (text: string) => void;
-}
-
-export interface ChatReply {
-  text: string;
-  /** Tokens the provider reported; 0 when it did not report. */
-  inputTokens: number;
-  outputTokens: number;
-  /** Provider stop reason, e.g. "end_turn", "max_tokens", "guardrail_intervened". */
-  stopReason?: string;
-}
-
-export type ChatFn = (request: ChatRequest) => Promise<ChatReply>;
+// The chat spec belongs to the model seam; re-exported for the answer layer's callers.
+export type { ChatFn, ChatReply, ChatRequest } from '../models/chat-model.js';
 
 export interface LlmAnswererOptions {
-  /** Talks to the model; injected so tests use a recording double and the app binds `streamChat` to a model. */
+  /** Talks to the model; injected so tests use a recording double and the app passes a ChatModel's `chat`. */
   chat: ChatFn;
-  config: Pick<KbConfig, 'answer' | 'prices'>;
+  config: Pick<KbConfig, 'answer' | 'prices'> & { bedrock?: Pick<KbConfig['bedrock'], 'applicationProfiles'> };
   /** Recorded in results and used for prices; defaults to config.answer.model. */
   modelId?: string;
 }

@@ -111,6 +111,12 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/serve-command.js'),
   },
   {
+    name: 'models',
+    summary: 'the model catalogue (limits, prices, regions), the configured models marked; on Bedrock, what your account offers in the region',
+    options: [jsonOption],
+    load: () => import('./commands/models.js'),
+  },
+  {
     name: 'emulator',
     summary: 'run a Bedrock-runtime-compatible emulator for offline development and tests',
     options: [

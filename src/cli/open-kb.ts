@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LoadedConfig, loadConfig } from '../config.js';
+import { type LoadedConfig, loadConfig, priceFor } from '../config.js';
 import type { Embedder } from '../models/embedder.js';
 import { createEmbedder } from '../models/create-embedder.js';
 import { createRetriever, type Retriever } from '../retrieve/create-retriever.js';
@@ -43,7 +43,8 @@ export async function openKb(config: LoadedConfig, { readonly = false }: { reado
   const store = openStore(config.kbDir, { readonly });
   let retriever: Retriever;
   try {
-    const weights = defaultWeights(embedder.modelId);
+    const weights = defaultWeights(embedder);
+    const price = embedder.capabilities.costsTokens ? priceFor(config, embedder.modelId) : undefined;
     retriever = createRetriever({
       store,
       kbDir: config.kbDir,
@@ -53,6 +54,7 @@ export async function openKb(config: LoadedConfig, { readonly = false }: { reado
         candidates: config.retrieval.candidates,
         vectorWeight: config.retrieval.vectorWeight ?? weights.vectorWeight,
         keywordWeight: config.retrieval.keywordWeight ?? weights.keywordWeight,
+        ...(price ? { embeddingPricePer1k: price.inputPer1k } : {}),
       },
     });
   } catch (error) {

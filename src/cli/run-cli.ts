@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { KbError } from '../errors.js';
+import { KbError, ModelCallError, type ModelFailureReason } from '../errors.js';
 import type { CliContext } from './cli-context.js';
 import { COMMANDS, type OptionSpec } from './commands.js';
 import { escapeTerminal } from './escape-terminal.js';
@@ -53,7 +53,17 @@ export function reportError(error: unknown, ctx: CliContext, json: boolean): num
     ctx.stderr.write(`error: ${escapeTerminal((error as Error)?.message ?? String(error))}\n`);
     if (!kb || ctx.env.KB_DEBUG === '1') ctx.stderr.write(`${escapeTerminal((error as Error)?.stack ?? '')}\n`);
   }
-  return kb?.exitCode ?? 1;
+  return exitCodeFor(error);
+}
+
+/** Exit code per model failure reason; README: 3 when the model service failed, whatever the reason. */
+const MODEL_FAILURE_EXIT: Record<ModelFailureReason, number> = {
+  throttled: 3, unavailable: 3, network: 3, timeout: 3, 'access-denied': 3, 'unknown-model': 3, auth: 3, validation: 3,
+};
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof ModelCallError) return MODEL_FAILURE_EXIT[error.reason];
+  return error instanceof KbError ? error.exitCode : 1;
 }
 
 function toOption(spec: OptionSpec): Option {

@@ -4,7 +4,8 @@ import { UsageError } from '../errors.js';
 import { createDualProtocolServer, readBody, type EmulatorRequest, type EmulatorResponse } from './dual-protocol-server.js';
 import { countRequest, emptyStats, type EmulatorStats, type RecordedRequest } from './emulator-stats.js';
 import { createFaultInjector, type Faults } from './fault-injector.js';
-import { modelFamily } from './model-catalog.js';
+import { APPLICATION_PROFILE_ARN, isOfferedIn, resolveModelId } from '../models/model-catalog.js';
+import { listFoundationModels, listInferenceProfiles } from './control-plane-routes.js';
 import { answerModelCall, type Route } from './model-routes.js';
 import { sendJson, sendServiceError } from './send-response.js';
 import { accessDenied, ServiceError, validationError } from './service-error.js';
@@ -32,6 +33,12 @@ export interface EmulatorOptions extends Partial<Faults> {
   secrets?: Record<string, string>;
   /** Most recent calls kept in `requests` (default 1000), so a long `kb emulator` session does not grow without bound. */
   maxRecordedRequests?: number;
+  /** Region served when a request does not say (bearer auth); SigV4 requests name theirs in the credential scope. */
+  region?: string;
+  /** Catalogue models the account "has not enabled": AccessDeniedException, as Bedrock answers then. */
+  deniedModels?: string[];
+  /** Application inference-profile ARN -> the model it copies. */
+  applicationProfiles?: Record<string, string>;
 }
 
 export interface Emulator {
@@ -63,6 +70,9 @@ export async function startEmulator({
   streamDelayMs = 5,
   secrets,
   maxRecordedRequests = 1000,
+  region: defaultRegion = 'us-east-1',
+  deniedModels = [],
+  applicationProfiles = {},
   ...faultOptions
 }: EmulatorOptions = {}): Promise<Emulator> {
   const injector = createFaultInjector({ latencyMs: 0, rpm: 0, throttleRate: 0, errorRate: 0, ...parseFaults(faultOptions) }, seed);
@@ -83,8 +93,14 @@ export async function startEmulator({
     try {
       record.auth = await checkAuthorization({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: raw }, { secrets });
       if (injector.faults.latencyMs > 0) await sleep(injector.faults.latencyMs);
-      const family = modelFamily(modelId);
-      if (!family) throw accessDenied("You don't have access to the model with the specified model ID.");
+      const resolved = resolveModelId(APPLICATION_PROFILE_ARN.test(modelId) ? (applicationProfiles[modelId] ?? modelId) : modelId);
+      const region = regionOf(req, defaultRegion);
+      // What Bedrock answers for an id it does not know in this region (a typo, or a model offered elsewhere).
+      if (!resolved || resolved.model.family === 'local' || (!APPLICATION_PROFILE_ARN.test(modelId) && !isOfferedIn(resolved, region))) {
+        throw validationError('The provided model identifier is invalid.');
+      }
+      if (deniedModels.includes(resolved.model.id)) throw accessDenied("You don't have access to the model with the specified model ID.");
+      const family = resolved.model.family;
       const fault = injector.check();
       if (fault) throw fault;
       if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
@@ -98,6 +114,20 @@ export async function startEmulator({
       if (!res.headersSent) sendServiceError(res, serviceError);
       else res.destroy();
     }
+  }
+
+  async function handleCatalog(req: EmulatorRequest, res: EmulatorResponse, path: string): Promise<void> {
+    try {
+      await checkAuthorization({ method: 'GET', url: req.url ?? '/', headers: req.headers, body: new Uint8Array() }, { secrets });
+    } catch (error) {
+      return sendServiceError(res, error instanceof ServiceError ? error : new ServiceError('InternalServerException', 500, String(error)));
+    }
+    const url = new URL(path, 'http://emulator');
+    const region = regionOf(req, defaultRegion);
+    if (url.pathname === '/foundation-models') return sendJson(res, 200, listFoundationModels(region));
+    const maxResults = Number(url.searchParams.get('maxResults') ?? 1000);
+    const nextToken = url.searchParams.get('nextToken');
+    return sendJson(res, 200, listInferenceProfiles(region, { maxResults, ...(nextToken ? { nextToken } : {}) }));
   }
 
   function handleControl(res: EmulatorResponse, method: string, path: string, raw: Uint8Array): void {
@@ -121,6 +151,7 @@ export async function startEmulator({
       const path = req.url ?? '/';
       const match = MODEL_ROUTE.exec(path);
       if (path.startsWith('/_emulator/')) return handleControl(res, req.method ?? 'GET', path.split('?')[0]!, raw);
+      if (req.method === 'GET' && (path.startsWith('/foundation-models') || path.startsWith('/inference-profiles'))) return handleCatalog(req, res, path);
       if (!match || req.method !== 'POST') {
         return sendServiceError(res, new ServiceError('UnknownOperationException', 404, `No operation at ${req.method} ${path}`));
       }
@@ -156,4 +187,11 @@ function parseJson(raw: Uint8Array): unknown {
   } catch {
     return NOT_JSON;
   }
+}
+
+/** The region a request was signed for (SigV4 credential scope), else the emulator's. */
+function regionOf(req: EmulatorRequest, fallback: string): string {
+  const auth = req.headers.authorization;
+  const scope = typeof auth === 'string' ? /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(auth) : null;
+  return scope?.[1] ?? fallback;
 }

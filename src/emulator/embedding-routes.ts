@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { LocalHashEmbeddings } from '../models/local-hash-embeddings.js';
+import { resolveModelId } from '../models/model-catalog.js';
 import { checkJsonBody } from './check-json-body.js';
 import { estimateTokens } from './estimate-tokens.js';
-import type { ModelFamily } from './model-catalog.js';
+
 import { validationError } from './service-error.js';
 
 /** What an embedding InvokeModel call answers: the JSON body plus what the emulator counts. */
@@ -12,8 +13,8 @@ export interface EmbeddingResult {
   textCount: number;
 }
 
-// Limits from the Bedrock model parameter pages (Titan Embeddings, Cohere Embed v3).
-const TITAN_MAX_TOKENS = 8192;
+// Limits from the Bedrock model parameter pages (Titan Embeddings, Cohere Embed v3) and the catalogue.
+const TITAN_MAX_TOKENS = resolveModelId('amazon.titan-embed-text-v2:0')!.model.inputTokens;
 const TITAN_V2_MAX_CHARS = 50_000;
 const COHERE_MAX_TEXTS = 96;
 const COHERE_MAX_CHARS = 2048;
@@ -30,7 +31,7 @@ function embed(text: string, dimensions: number): number[] {
 }
 
 /** InvokeModel for Titan Text Embeddings V1/V2 and Cohere Embed v3 bodies. Throws ServiceError on invalid input. */
-export function invokeEmbeddingModel(family: Exclude<ModelFamily, 'anthropic'>, body: unknown): EmbeddingResult {
+export function invokeEmbeddingModel(family: 'titan-v1' | 'titan-v2' | 'cohere', body: unknown): EmbeddingResult {
   return family === 'cohere' ? embedCohere(body) : embedTitan(family, body);
 }
 

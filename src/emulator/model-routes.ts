@@ -3,7 +3,7 @@ import { anthropicJson, anthropicStreamEvents, converseJson, converseStreamEvent
 import type { EmulatorResponse } from './dual-protocol-server.js';
 import { invokeEmbeddingModel } from './embedding-routes.js';
 import type { EmulatorStats } from './emulator-stats.js';
-import type { ModelFamily } from './model-catalog.js';
+import type { ModelFamily } from '../models/model-catalog.js';
 import { sendEventStream, sendJson } from './send-response.js';
 import { validationError } from './service-error.js';
 
@@ -22,7 +22,7 @@ export interface ModelCall {
 /** Answers an authorised, unthrottled model call, or throws the ServiceError Bedrock would answer with. */
 export async function answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs }: ModelCall): Promise<void> {
   const startedAt = Date.now();
-  if (route === 'invoke' && family !== 'anthropic') {
+  if (route === 'invoke' && (family === 'titan-v1' || family === 'titan-v2' || family === 'cohere')) {
     const result = invokeEmbeddingModel(family, body);
     stats.embeddedTexts += result.textCount;
     stats.inputTokens += result.inputTokens;
@@ -31,7 +31,8 @@ export async function answerModelCall({ res, route, family, modelId, body, stats
       'x-amzn-bedrock-invocation-latency': String(Date.now() - startedAt),
     });
   }
-  if (family !== 'anthropic') {
+  // Nova speaks Converse here; its own InvokeModel body format is not emulated.
+  if (family !== 'anthropic' && !(family === 'nova' && (route === 'converse' || route === 'converse-stream'))) {
     throw validationError(
       route === 'invoke-with-response-stream'
         ? 'The model is unsupported for streaming.'

@@ -1,6 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isAbortError, ModelCallError } from '../errors.js';
+import { ModelCallError } from '../errors.js';
+import { fanOutSignal } from '../fan-out-signal.js';
 import type { Embedder } from '../models/embedder.js';
+import { retryModelCall, type RetryContext } from '../models/retry-model-call.js';
 
 export interface EmbedStats {
   calls: number;
@@ -9,18 +10,32 @@ export interface EmbedStats {
   throttles: number;
   /** Highest concurrency reached. */
   peakConcurrency: number;
+  /** Input tokens the service reported for the successful calls (what is billed). */
+  inputTokens: number;
+}
+
+export interface EmbedSchedulerOptions {
+  maxConcurrency?: number;
+  /** Throttle retries per batch; larger than a query's, since concurrency backs off meanwhile. */
+  maxThrottleRetries?: number;
+  baseDelayMs?: number;
+  /** Failures in a row across all calls after which the service is declared down. */
+  maxConsecutiveFailures?: number;
+  /** Random source and sleep of the retry policy; injected by tests. */
+  random?: RetryContext['random'];
+  sleep?: RetryContext['sleep'];
 }
 
 /**
- * The one policy for batching, concurrency and retries of embedding calls, shared by every provider.
- * Concurrency is adaptive (AIMD): it climbs by one after a window of successes and drops by 30% on a throttle,
- * so ingestion keeps as many requests in flight as the account's quota allows. Retryable errors are retried
- * with backoff (honouring Retry-After); the last error is thrown to the caller, which reports the file.
+ * Batching and adaptive concurrency of ingest embedding calls on top of core's retryModelCall. Concurrency is
+ * AIMD: it climbs by one after a window of successes and drops by 30% on a throttle, so ingestion keeps as many
+ * requests in flight as the account's quota allows. Each attempt holds a slot; backoff waits do not.
  */
 export function createEmbedScheduler(
   embedder: Embedder,
-  { maxConcurrency = 16, maxRetries = 10, maxThrottleRetries = 60, baseDelayMs = 100, maxConsecutiveFailures = 24 }: { maxConcurrency?: number; maxRetries?: number; maxThrottleRetries?: number; baseDelayMs?: number; maxConsecutiveFailures?: number } = {},
+  { maxConcurrency = 16, maxThrottleRetries = 60, baseDelayMs, maxConsecutiveFailures = 24, random, sleep }: EmbedSchedulerOptions = {},
 ) {
+  const policy = { ...embedder.retryPolicy, maxThrottleRetries, ...(baseDelayMs !== undefined ? { baseDelayMs } : {}) };
   let limit = Math.min(4, maxConcurrency);
   let inFlight = 0;
   let successes = 0;
@@ -29,7 +44,7 @@ export function createEmbedScheduler(
   let consecutiveFailures = 0;
   let down: ModelCallError | undefined;
   const waiters: Array<() => void> = [];
-  const stats: EmbedStats = { calls: 0, retries: 0, throttles: 0, peakConcurrency: 0 };
+  const stats: EmbedStats = { calls: 0, retries: 0, throttles: 0, peakConcurrency: 0, inputTokens: 0 };
 
   // A throttle cuts the limit once per epoch: the calls already in flight when it came were sent at the old
   // limit, and their throttles say nothing new (TCP's once-per-window decrease).
@@ -48,42 +63,32 @@ export function createEmbedScheduler(
     waiters.shift()?.();
   };
 
-  const call = async (texts: string[], signal?: AbortSignal): Promise<number[][]> => {
-    // Throttles say "slow down", not "this failed": under a tight quota a batch may be throttled many times
-    // while the run as a whole progresses, so they have their own, larger budget.
-    let errors = 0;
-    let throttled = 0;
-    for (let attempt = 0; ; attempt++) {
-      if (down) throw down;
-      const sentIn = await acquire(signal);
-      let vectors: number[][];
-      try {
-        stats.calls++;
-        vectors = await embedder.embedDocuments(texts, signal ? { signal } : undefined);
-      } catch (error) {
-        release();
-        if (isAbortError(error) || !(error instanceof ModelCallError) || !error.isRetryable) throw error;
-        if (!error.isThrottle && ++consecutiveFailures >= maxConsecutiveFailures) {
-          down ??= new ModelCallError(`${embedder.modelId} failed ${consecutiveFailures} calls in a row (last: ${error.message}); the service looks unavailable. Run kb index again later: what was committed is kept.`, {
-            modelId: embedder.modelId, isRetryable: true, code: 'SERVICE_DOWN', cause: error, ...(error.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
-          });
-          throw down;
-        }
-        if (error.isThrottle ? ++throttled > maxThrottleRetries : ++errors > maxRetries) throw error;
-        stats.retries++;
-        if (error.isThrottle) {
-          stats.throttles++;
-          if (sentIn === epoch) {
-            limit = Math.max(1, Math.floor(limit * 0.7));
-            successes = 0;
-            epoch++;
-          }
-        }
-        const backoff = error.retryAfterMs ?? Math.min(2_000, baseDelayMs * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
-        await sleep(backoff, undefined, signal ? { signal } : undefined);
-        continue;
+  const noteFailure = (error: ModelCallError, sentIn: number) => {
+    if (error.isFatal) down ??= error;
+    if (!error.isRetryable) return;
+    if (error.reason === 'throttled') {
+      if (sentIn === epoch) {
+        limit = Math.max(1, Math.floor(limit * 0.7));
+        successes = 0;
+        epoch++;
       }
-      release();
+      return;
+    }
+    if (++consecutiveFailures >= maxConsecutiveFailures) {
+      down ??= new ModelCallError(
+        `${embedder.modelId} failed ${consecutiveFailures} calls in a row (last: ${error.message}); the service looks unavailable. Run kb index again later: what was committed is kept.`,
+        { modelId: embedder.modelId, reason: error.reason, isRetryable: true, isFatal: true, code: 'SERVICE_DOWN', cause: error, ...(error.statusCode !== undefined ? { statusCode: error.statusCode } : {}) },
+      );
+    }
+  };
+
+  const attempt = async (texts: string[], signal: AbortSignal | undefined): Promise<number[][]> => {
+    if (down) throw down;
+    const sentIn = await acquire(signal);
+    try {
+      stats.calls++;
+      const { vectors, usage } = await embedder.embed(texts, { purpose: 'document', ...(signal ? { signal } : {}) });
+      stats.inputTokens += usage.inputTokens;
       consecutiveFailures = 0;
       if (++successes >= limit && limit < maxConcurrency) {
         limit++;
@@ -91,25 +96,74 @@ export function createEmbedScheduler(
         waiters.shift()?.(); // the new slot
       }
       return vectors;
+    } catch (error) {
+      if (error instanceof ModelCallError) noteFailure(error, sentIn);
+      throw down && error instanceof ModelCallError ? down : error;
+    } finally {
+      release();
     }
+  };
+
+  // All files of a run share one listener on the run's signal (see fanOutSignal), held while any embed() runs.
+  const shared = sharedSignal();
+
+  const call = async (texts: string[], signal: AbortSignal | undefined): Promise<number[][]> => {
+    const { value } = await retryModelCall(() => attempt(texts, signal), {
+      policy,
+      ...(signal ? { signal } : {}),
+      ...(random ? { random } : {}),
+      ...(sleep ? { sleep } : {}),
+      onRetry: (error) => {
+        stats.retries++;
+        if (error.reason === 'throttled') stats.throttles++;
+      },
+    });
+    return value;
   };
 
   return {
     stats,
     /** Vectors for `texts` in input order, batched by the embedder's maxBatchSize. */
-    async embed(texts: string[], signal?: AbortSignal, onBatch?: (start: number, vectors: number[][]) => void): Promise<number[][]> {
+    async embed(texts: string[], runSignal?: AbortSignal, onBatch?: (start: number, vectors: number[][]) => void): Promise<number[][]> {
+      const { maxBatchSize } = embedder.capabilities;
       const out: number[][] = new Array(texts.length);
       const batches: number[] = [];
-      for (let i = 0; i < texts.length; i += embedder.maxBatchSize) batches.push(i);
-      await Promise.all(
-        batches.map(async (start) => {
-          const part = texts.slice(start, start + embedder.maxBatchSize);
-          const vectors = await call(part, signal);
-          vectors.forEach((v, j) => (out[start + j] = v));
-          onBatch?.(start, vectors);
-        }),
-      );
+      for (let i = 0; i < texts.length; i += maxBatchSize) batches.push(i);
+      const signal = shared.use(runSignal);
+      try {
+        await Promise.all(
+          batches.map(async (start) => {
+            const vectors = await call(texts.slice(start, start + maxBatchSize), signal);
+            vectors.forEach((v, j) => (out[start + j] = v));
+            onBatch?.(start, vectors);
+          }),
+        );
+      } finally {
+        shared.release();
+      }
       return out;
+    },
+  };
+}
+
+function sharedSignal() {
+  let current: { parent: AbortSignal; signal: AbortSignal | undefined; dispose: () => void } | undefined;
+  let users = 0;
+  return {
+    use(parent: AbortSignal | undefined): AbortSignal | undefined {
+      if (!parent) return undefined;
+      if (current?.parent !== parent) {
+        current?.dispose();
+        current = { parent, ...fanOutSignal(parent) };
+      }
+      users++;
+      return current.signal;
+    },
+    release(): void {
+      if (!current || --users > 0) return;
+      current.dispose();
+      current = undefined;
+      users = 0;
     },
   };
 }

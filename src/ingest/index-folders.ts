@@ -39,8 +39,6 @@ export interface IndexFoldersOptions {
   signal?: AbortSignal;
 }
 
-/** Errors after which going on would only fail every remaining file. */
-const FATAL_MODEL_CODES = new Set(['SERVICE_DOWN', 'AccessDeniedException', 'NO_CREDENTIALS', 'ResourceNotFoundException', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException']);
 const MAX_CONSECUTIVE_MODEL_FAILURES = 3;
 const GROUP_COMMIT_FILES = 24;
 const GROUP_COMMIT_MS = 150;
@@ -256,6 +254,8 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
         consecutiveModelFailures = 0;
       } catch (error) {
         if (isAbortError(error) && signal?.aborted) return;
+        // The run is stopping on a fatal model error: files caught in flight were not tried, not failed.
+        if (fatal && error instanceof ModelCallError) return;
         const reason = error instanceof LoadError ? error.reason : error instanceof KbError ? error.message : `unexpected error: ${(error as Error)?.message ?? error}`;
         summary.failures.push({ path: file.path, reason });
         summary.files.failed++;
@@ -266,7 +266,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
           store.recordFailure(file.absPath, { contentHash, size: file.size, mtimeMs: file.mtimeMs, chunkerKey: ck, reason });
         }
         if (error instanceof ModelCallError) {
-          if (FATAL_MODEL_CODES.has(error.code) || ++consecutiveModelFailures >= MAX_CONSECUTIVE_MODEL_FAILURES) fatal = error;
+          if (error.isFatal || ++consecutiveModelFailures >= MAX_CONSECUTIVE_MODEL_FAILURES) fatal = error;
         }
       } finally {
         onProgress?.({ phase: 'index', done: ++done, total: todo.length, path: file.path });
@@ -275,7 +275,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   };
   const queue = [...todo];
   // Several files in flight keep a remote embedder busy; the scheduler bounds the actual requests.
-  const parallelFiles = embedder.modelId.startsWith('local') ? 4 : Math.max(2, Math.min(options.maxConcurrency ?? 16, 32));
+  const parallelFiles = embedder.capabilities.parallelCalls ? Math.max(2, Math.min(options.maxConcurrency ?? 16, 32)) : 4;
   try {
     await Promise.all(Array.from({ length: parallelFiles }, () => worker(queue)));
     if (!dryRun) flush();
@@ -301,8 +301,9 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     // Whatever happened, the worker thread must not outlive the run (it would keep the process alive).
     await vectorIndex?.close();
   }
+  // A real run reports and prices what the service counted; a dry run can only estimate.
+  if (!dryRun && embedder.capabilities.costsTokens) summary.embeddingTokens = scheduler.stats.inputTokens;
   if (options.pricePer1k !== undefined) summary.estimatedCostUsd = (summary.embeddingTokens / 1000) * options.pricePer1k;
-  if (embedder.tokensUsed !== undefined && !dryRun && !embedder.modelId.startsWith('local')) summary.embeddingTokens = embedder.tokensUsed;
   if (signal?.aborted) summary.stoppedEarly = 'interrupted';
   if (fatal) summary.stoppedEarly = fatal.message;
   summary.durationMs = Date.now() - started;

@@ -25,6 +25,6 @@ export function emptySummary(roots: string[], dryRun: boolean, embeddingModel: s
     roots, dryRun, embeddingModel, embeddingTokens: 0, failures: [], skipped: [], warnings: [], durationMs: 0,
     files: { seen: 0, new: 0, changed: 0, unchanged: 0, deleted: 0, copied: 0, failed: 0, skipped: 0 },
     chunks: { added: 0, removed: 0, embedded: 0, reused: 0 },
-    embedStats: { calls: 0, retries: 0, throttles: 0, peakConcurrency: 0 },
+    embedStats: { calls: 0, retries: 0, throttles: 0, peakConcurrency: 0, inputTokens: 0 },
   };
 }

@@ -1,119 +1,113 @@
-import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { ChatBedrockConverse } from '@langchain/aws';
-import { AIMessage, HumanMessage, SystemMessage } from '@langchain/core/messages';
-import type { ChatReply, ChatRequest } from '../answer/llm-answerer.js';
+import { ConverseStreamCommand, type BedrockRuntimeClient, type ConverseStreamCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import type { KbConfig } from '../config.js';
 import { isAbortError } from '../errors.js';
 import { createBedrockClient } from './bedrock-client.js';
-import { toModelCallError } from './bedrock-errors.js';
+import { type BedrockCallContext, toModelCallError } from './bedrock-errors.js';
+import type { ChatModel, ChatReply, ChatRequest, InferenceParams } from './chat-model.js';
+import { resolveModelId } from './model-catalog.js';
+import { retryModelCall, type RetryContext } from './retry-model-call.js';
+import { retryPolicyFor } from './retry-policy-for.js';
 
-const REGION_FROM_CLIENT = 'from-client';
-
-export interface ChatModelOptions {
-  config: Pick<KbConfig, 'answer' | 'bedrock'> & { env?: { bearerToken?: string } };
-  /** Defaults to one from createBedrockClient (SDK retries, HTTP/2, timeouts, credentials). */
+export interface BedrockChatOptions {
+  config: Pick<KbConfig, 'answer' | 'bedrock'> & { env?: { bearerToken?: string | undefined } };
+  /** Defaults to one from createBedrockClient (one attempt, HTTP/2, timeouts, credentials). */
   client?: BedrockRuntimeClient;
+  /** Random source and sleep of the retry policy; injected by tests. */
+  retry?: Pick<RetryContext, 'random' | 'sleep'>;
 }
 
 /**
- * Claude (or any Converse model) on Bedrock as a LangChain chat model, so it plugs into LangChain as is. It
- * streams, and always sends maxTokens: without it Bedrock applies a per-model default that may cut answers
- * short or allow runaway ones.
+ * A Converse model on Bedrock (Claude, Nova, any Converse model id, inference profile or application profile
+ * ARN) as a ChatModel: streams through ConverseStream, one client for the model's life, each call retried by
+ * core's retryModelCall until the first text reaches the caller (after that a retry would repeat text).
  */
-export function createChatModel({ config, client }: ChatModelOptions): ChatBedrockConverse {
+export function createBedrockChatModel({ config, client, retry = {} }: BedrockChatOptions): ChatModel {
   const { answer, bedrock } = config;
-  return new ChatBedrockConverse({
-    model: answer.model,
-    client: client ?? createBedrockClient({ bedrock, ...(config.env?.bearerToken ? { bearerToken: config.env.bearerToken } : {}) }),
-    // The client carries the real region; LangChain only needs a non-empty value when it does not build the client.
-    region: bedrock.region ?? REGION_FROM_CLIENT,
-    streaming: true,
-    // The SDK client already retries (adaptive mode); a LangChain layer on top would multiply the attempts.
-    maxRetries: 0,
-    streamIdleTimeout: bedrock.requestTimeoutMs,
-    ...inferenceFields({
-      maxTokens: answer.maxTokens,
-      temperature: answer.temperature,
-      ...(answer.topP !== undefined ? { topP: answer.topP } : {}),
-      ...(answer.topK !== undefined ? { topK: answer.topK } : {}),
-      ...(answer.guardrail ? { guardrail: answer.guardrail } : {}),
-    }),
-  });
+  const sdk = client ?? createBedrockClient({ bedrock, bearerToken: config.env?.bearerToken });
+  const modelId = answer.model;
+  const context: BedrockCallContext = { modelId, kind: 'chat', ...(bedrock.region ? { region: bedrock.region } : {}), ...(bedrock.endpoint ? { endpoint: bedrock.endpoint } : {}) };
+  const policy = retryPolicyFor(bedrock);
+
+  async function chat(request: ChatRequest): Promise<ChatReply> {
+    let sentText = false;
+    const onToken = (piece: string) => {
+      sentText = true;
+      request.onToken?.(piece);
+    };
+    const { value } = await retryModelCall(() => streamOnce(sdk, { ...request, onToken }, modelId, context), {
+      ...retry,
+      policy,
+      canRetry: () => !sentText,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    return value;
+  }
+  return { modelId, chat };
 }
 
-export interface StreamChatInput extends ChatRequest {
-  model: ChatBedrockConverse;
-}
-
-/**
- * One streamed Converse call in our own types: ChatTurn[] in, text and token counts out, each text piece
- * passed to `onToken` as it arrives. Request params override the model's fields; stop sequences come only
- * from params (a LangChain model holds none). Service errors become ModelCallError; an abort rejects with an
- * AbortError and closes the HTTP/2 stream.
- */
-export async function streamChat({ model, system, messages, params, signal, onToken }: StreamChatInput): Promise<ChatReply> {
-  const base = model.additionalModelRequestFields as Record<string, unknown> | undefined;
-  const call = new ChatBedrockConverse({
-    model: model.model,
-    client: model.client,
-    region: model.region,
-    streaming: true,
-    maxRetries: 0,
-    streamIdleTimeout: model.streamIdleTimeout,
-    maxTokens: model.maxTokens,
-    temperature: model.temperature,
-    topP: model.topP,
-    ...(model.additionalModelRequestFields ? { additionalModelRequestFields: model.additionalModelRequestFields } : {}),
-    ...(model.guardrailConfig ? { guardrailConfig: model.guardrailConfig } : {}),
-    ...inferenceFields(params, base),
-  });
-  const input = [new SystemMessage(system), ...messages.map((turn) => (turn.role === 'user' ? new HumanMessage(turn.content) : new AIMessage(turn.content)))];
-  let text = '';
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let stopReason: string | undefined;
+async function streamOnce(sdk: BedrockRuntimeClient, request: ChatRequest, modelId: string, context: BedrockCallContext): Promise<ChatReply> {
+  const { signal } = request;
+  const reply: ChatReply = { text: '', inputTokens: 0, outputTokens: 0 };
   let callerError: unknown;
   try {
-    const stream = await call.stream(input, { ...(signal ? { signal } : {}), ...(params.stopSequences?.length ? { stop: params.stopSequences } : {}) });
-    for await (const chunk of stream) {
-      const piece = chunk.text;
+    const response = await sdk.send(new ConverseStreamCommand(converseInput(modelId, request)), signal ? { abortSignal: signal } : {});
+    for await (const event of response.stream ?? []) {
+      const piece = event.contentBlockDelta?.delta?.text;
       if (piece) {
-        text += piece;
+        reply.text += piece;
         try {
-          onToken?.(piece);
+          request.onToken?.(piece);
         } catch (error) {
           callerError = error;
           throw error;
         }
       }
-      if (chunk.usage_metadata) {
-        inputTokens = chunk.usage_metadata.input_tokens;
-        outputTokens = chunk.usage_metadata.output_tokens;
+      if (event.messageStop?.stopReason) reply.stopReason = event.messageStop.stopReason;
+      const usage = event.metadata?.usage;
+      if (usage) {
+        reply.inputTokens = usage.inputTokens ?? 0;
+        reply.outputTokens = usage.outputTokens ?? 0;
+        if (usage.cacheReadInputTokens) reply.cacheReadTokens = usage.cacheReadInputTokens;
+        if (usage.cacheWriteInputTokens) reply.cacheWriteTokens = usage.cacheWriteInputTokens;
       }
-      const stop = (chunk.response_metadata as { messageStop?: { stopReason?: string } }).messageStop?.stopReason;
-      if (stop) stopReason = stop;
+      // Errors inside the stream arrive as events, not exceptions.
+      const streamError = event.throttlingException ?? event.serviceUnavailableException ?? event.internalServerException ?? event.modelStreamErrorException ?? event.validationException;
+      if (streamError) throw streamError;
     }
-    // LangChain ends the stream quietly when the signal fires between chunks.
     signal?.throwIfAborted();
   } catch (error) {
     if (signal?.aborted) throw isAbortError(error) ? error : abortError(signal);
     // A failing onToken is the caller's error, not a model failure.
     if (error === callerError) throw error;
-    throw toModelCallError(error, { modelId: model.model, ...(model.region !== REGION_FROM_CLIENT ? { region: model.region } : {}) });
+    throw toModelCallError(error, context);
   }
-  return { text, inputTokens, outputTokens, ...(stopReason ? { stopReason } : {}) };
+  return reply;
 }
 
-/** Our params as ChatBedrockConverse fields: Claude's top_k goes in additionalModelRequestFields, guardrails in guardrailConfig. */
-function inferenceFields(params: ChatRequest['params'], baseAdditional?: Record<string, unknown>) {
+/** Our request as a ConverseStream input: Anthropic's top_k goes in additionalModelRequestFields, as Converse has none. */
+export function converseInput(modelId: string, { system, messages, params }: Pick<ChatRequest, 'system' | 'messages' | 'params'>): ConverseStreamCommandInput {
+  return {
+    modelId,
+    system: [{ text: system }],
+    messages: messages.map((turn) => ({ role: turn.role, content: [{ text: turn.content }] })),
+    inferenceConfig: inferenceConfig(params),
+    ...(params.topK !== undefined ? { additionalModelRequestFields: topKField(modelId, params.topK) } : {}),
+    ...(params.guardrail ? { guardrailConfig: { guardrailIdentifier: params.guardrail.id, guardrailVersion: params.guardrail.version } } : {}),
+  };
+}
+
+function inferenceConfig(params: InferenceParams) {
   return {
     ...(params.maxTokens !== undefined ? { maxTokens: params.maxTokens } : {}),
     ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
     ...(params.topP !== undefined ? { topP: params.topP } : {}),
-    // Converse has no top-k field; Anthropic models take it as top_k in the model-specific fields.
-    ...(params.topK !== undefined ? { additionalModelRequestFields: { ...baseAdditional, top_k: params.topK } } : {}),
-    ...(params.guardrail ? { guardrailConfig: { guardrailIdentifier: params.guardrail.id, guardrailVersion: params.guardrail.version } } : {}),
+    ...(params.stopSequences?.length ? { stopSequences: params.stopSequences } : {}),
   };
+}
+
+/** Claude takes `top_k`; Nova takes it under an `inferenceConfig` of its own model-specific fields. */
+function topKField(modelId: string, topK: number): Record<string, Record<string, number> | number> {
+  return resolveModelId(modelId)?.model.family === 'nova' ? { inferenceConfig: { topK } } : { top_k: topK };
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -1,10 +1,12 @@
 import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { parseJsonBody } from './parse-json-body.js';
-import { Embeddings } from '@langchain/core/embeddings';
 import { z } from 'zod';
 import { ModelCallError, UsageError } from '../errors.js';
-import { toModelCallError } from './bedrock-errors.js';
-import type { Embedder } from './embedder.js';
+import { type BedrockCallContext, toModelCallError } from './bedrock-errors.js';
+import type { EmbedderCapabilities, EmbedOptions, EmbedResult } from './embedder.js';
+import { EmbedderEmbeddings } from './embedder-embeddings.js';
+import type { RetryPolicy } from './retry-model-call.js';
+import { SEMANTIC_FUSION_WEIGHTS } from './fusion-weights.js';
 
 export const COHERE_MODEL_IDS = ['cohere.embed-english-v3', 'cohere.embed-multilingual-v3'] as const;
 export type CohereModelId = (typeof COHERE_MODEL_IDS)[number];
@@ -26,6 +28,8 @@ export interface CohereEmbeddingsOptions {
   modelId: CohereModelId;
   /** Named in error messages. */
   region?: string;
+  endpoint?: string;
+  retryPolicy?: Partial<RetryPolicy>;
 }
 
 /**
@@ -35,32 +39,25 @@ export interface CohereEmbeddingsOptions {
  *
  * Not LangChain's BedrockEmbeddings: it fires every request at once with no concurrency limit, wraps service
  * errors into plain Errors (losing throttling vs. access denied), and drops the token counts Bedrock returns.
- * Retries are the SDK's (per call) and concurrency is core's, so neither is done here.
+ * Retries and concurrency are core's, so neither is done here.
  */
-export class CohereEmbeddings extends Embeddings implements Embedder {
+export class CohereEmbeddings extends EmbedderEmbeddings {
   readonly modelId: CohereModelId;
   readonly dimensions = DIMENSIONS;
-  readonly maxBatchSize = MAX_TEXTS;
-  tokensUsed = 0;
+  readonly capabilities: EmbedderCapabilities = { maxBatchSize: MAX_TEXTS, costsTokens: true, parallelCalls: true, fusionWeights: SEMANTIC_FUSION_WEIGHTS };
   private readonly client: BedrockRuntimeClient;
-  private readonly region: string | undefined;
+  private readonly context: BedrockCallContext;
 
-  constructor({ client, modelId, region }: CohereEmbeddingsOptions) {
-    super({});
+  constructor({ client, modelId, region, endpoint, retryPolicy }: CohereEmbeddingsOptions) {
+    super(retryPolicy ? { retryPolicy } : {});
     this.client = client;
     this.modelId = modelId;
-    this.region = region;
+    this.context = { modelId, kind: 'embedding', ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
   }
 
-  async embedDocuments(texts: string[], options: { signal?: AbortSignal } = {}): Promise<number[][]> {
-    return texts.length === 0 ? [] : this.embed(texts, 'search_document', options.signal);
-  }
-
-  async embedQuery(text: string, options: { signal?: AbortSignal } = {}): Promise<number[]> {
-    return (await this.embed([text], 'search_query', options.signal))[0]!;
-  }
-
-  private async embed(texts: string[], inputType: InputType, signal: AbortSignal | undefined): Promise<number[][]> {
+  async embed(texts: string[], { purpose, signal }: EmbedOptions): Promise<EmbedResult> {
+    if (texts.length === 0) return { vectors: [], usage: { inputTokens: 0 } };
+    const inputType: InputType = purpose === 'query' ? 'search_query' : 'search_document';
     this.checkLimits(texts);
     // truncate NONE: an over-long text is an error, never silently cut.
     const body = { texts, input_type: inputType, truncate: 'NONE' };
@@ -82,20 +79,19 @@ export class CohereEmbeddings extends Embeddings implements Embedder {
     );
     let bytes: Uint8Array;
     try {
-      bytes = (await this.client.send(command, { abortSignal: signal })).body;
+      bytes = (await this.client.send(command, signal ? { abortSignal: signal } : {})).body;
     } catch (error) {
-      throw toModelCallError(error, { modelId: this.modelId, region: this.region });
+      throw toModelCallError(error, this.context);
     }
     const parsed = responseSchema.safeParse(parseJsonBody(bytes));
     if (!parsed.success || parsed.data.embeddings.length !== texts.length || parsed.data.embeddings.some((v) => v.length !== DIMENSIONS)) {
       throw new ModelCallError(
         `${this.modelId} returned an unexpected response (expected ${texts.length} embeddings of ${DIMENSIONS} floats).`,
-        { modelId: this.modelId, isRetryable: false, code: 'MODEL_BAD_RESPONSE', ...(parsed.success ? {} : { cause: parsed.error }) },
+        { modelId: this.modelId, reason: 'validation', isRetryable: false, isFatal: true, code: 'MODEL_BAD_RESPONSE', ...(parsed.success ? {} : { cause: parsed.error }) },
       );
     }
     const tokens = Number(tokenCount);
-    if (Number.isFinite(tokens)) this.tokensUsed += tokens;
-    return parsed.data.embeddings;
+    return { vectors: parsed.data.embeddings, usage: { inputTokens: Number.isFinite(tokens) ? tokens : 0 } };
   }
 
   /** A guard, never a truncation: core batches by maxBatchSize and its chunker keeps chunks small. */

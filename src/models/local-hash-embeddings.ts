@@ -1,6 +1,8 @@
-import { Embeddings } from '@langchain/core/embeddings';
+import { UsageError } from '../errors.js';
 import { analyzeTerms } from '../text/analyze-terms.js';
-import type { Embedder } from './embedder.js';
+import type { EmbedderCapabilities, EmbedResult } from './embedder.js';
+import { EmbedderEmbeddings } from './embedder-embeddings.js';
+import { LEXICAL_FUSION_WEIGHTS } from './fusion-weights.js';
 
 export const LOCAL_MODEL_ID = 'local-hash-v1';
 
@@ -13,28 +15,35 @@ export const LOCAL_MODEL_ID = 'local-hash-v1';
  * than the one written, or any meaning beyond word overlap. On SciFact it ranks well below BM25
  * (see `npm run eval:scifact`), so the offline retriever weights it accordingly.
  */
-export class LocalHashEmbeddings extends Embeddings implements Embedder {
+export class LocalHashEmbeddings extends EmbedderEmbeddings {
   readonly modelId = LOCAL_MODEL_ID;
   readonly dimensions: number;
-  readonly maxBatchSize = 256;
-  tokensUsed = 0;
+  readonly capabilities: EmbedderCapabilities = { maxBatchSize: 256, costsTokens: false, parallelCalls: false, fusionWeights: LEXICAL_FUSION_WEIGHTS };
 
   constructor(options: { dimensions?: number } = {}) {
-    super({});
+    super();
     this.dimensions = options.dimensions ?? 1024;
   }
 
-  async embedDocuments(texts: string[]): Promise<number[][]> {
-    return texts.map((t) => this.embedSync(t));
-  }
-
-  async embedQuery(text: string): Promise<number[]> {
-    return this.embedSync(text);
+  /** Usage counts analysed terms, the local equivalent of tokens (free, but reported like any model's). */
+  async embed(texts: string[]): Promise<EmbedResult> {
+    if (texts.length > this.capabilities.maxBatchSize) {
+      throw new UsageError(`${this.modelId} takes at most ${this.capabilities.maxBatchSize} texts per call; got ${texts.length}. Batch by capabilities.maxBatchSize.`, { code: 'EMBEDDING_BATCH_TOO_LARGE' });
+    }
+    let inputTokens = 0;
+    const vectors = texts.map((t) => {
+      const terms = analyzeTerms(t);
+      inputTokens += terms.length;
+      return this.vectorOf(terms);
+    });
+    return { vectors, usage: { inputTokens } };
   }
 
   embedSync(text: string): number[] {
-    const terms = analyzeTerms(text);
-    this.tokensUsed += terms.length;
+    return this.vectorOf(analyzeTerms(text));
+  }
+
+  private vectorOf(terms: string[]): number[] {
     const counts = new Map<string, number>();
     for (let i = 0; i < terms.length; i++) {
       const t = terms[i]!;

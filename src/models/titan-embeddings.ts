@@ -1,10 +1,12 @@
 import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { parseJsonBody } from './parse-json-body.js';
-import { Embeddings } from '@langchain/core/embeddings';
 import { z } from 'zod';
 import { ModelCallError, UsageError } from '../errors.js';
-import { toModelCallError } from './bedrock-errors.js';
-import type { Embedder } from './embedder.js';
+import { type BedrockCallContext, toModelCallError } from './bedrock-errors.js';
+import type { EmbedderCapabilities, EmbedOptions, EmbedResult } from './embedder.js';
+import { EmbedderEmbeddings } from './embedder-embeddings.js';
+import type { RetryPolicy } from './retry-model-call.js';
+import { SEMANTIC_FUSION_WEIGHTS } from './fusion-weights.js';
 
 export const TITAN_V2_MODEL_ID = 'amazon.titan-embed-text-v2:0';
 export const TITAN_V1_MODEL_ID = 'amazon.titan-embed-text-v1';
@@ -26,67 +28,53 @@ export interface TitanEmbeddingsOptions {
   dimensions: number;
   /** Named in error messages. */
   region?: string;
+  endpoint?: string;
+  retryPolicy?: Partial<RetryPolicy>;
 }
 
 /**
  * Amazon Titan Text Embeddings (V1 and V2) over InvokeModel. Titan takes one `inputText` per call, so
- * maxBatchSize is 1 and embedDocuments runs its texts one after another; core owns concurrency and the SDK
- * retries each call. V2 asks for L2-normalised vectors (`normalize: true`), which cosine search assumes.
+ * maxBatchSize is 1; core owns concurrency and retries. V2 asks for L2-normalised vectors (`normalize: true`), which cosine search assumes.
  *
  * Not LangChain's BedrockEmbeddings: it fires every request at once with no concurrency limit, wraps service
  * errors into plain Errors (losing throttling vs. access denied), and drops the token counts Bedrock returns.
  */
-export class TitanEmbeddings extends Embeddings implements Embedder {
+export class TitanEmbeddings extends EmbedderEmbeddings {
   readonly modelId: TitanModelId;
   readonly dimensions: number;
-  readonly maxBatchSize = 1;
-  tokensUsed = 0;
+  readonly capabilities: EmbedderCapabilities = { maxBatchSize: 1, costsTokens: true, parallelCalls: true, fusionWeights: SEMANTIC_FUSION_WEIGHTS };
   private readonly client: BedrockRuntimeClient;
-  private readonly region: string | undefined;
+  private readonly context: BedrockCallContext;
 
-  constructor({ client, modelId, dimensions, region }: TitanEmbeddingsOptions) {
-    super({});
+  constructor({ client, modelId, dimensions, region, endpoint, retryPolicy }: TitanEmbeddingsOptions) {
+    super(retryPolicy ? { retryPolicy } : {});
     this.client = client;
     this.modelId = modelId;
     this.dimensions = dimensions;
-    this.region = region;
+    this.context = { modelId, kind: 'embedding', ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
   }
 
-  async embedDocuments(texts: string[], options: { signal?: AbortSignal } = {}): Promise<number[][]> {
-    const vectors: number[][] = [];
-    for (const text of texts) vectors.push(await this.embedOne(text, options.signal));
-    return vectors;
-  }
-
-  async embedQuery(text: string, options: { signal?: AbortSignal } = {}): Promise<number[]> {
-    return this.embedOne(text, options.signal);
-  }
-
-  private async embedOne(text: string, signal: AbortSignal | undefined): Promise<number[]> {
+  async embed(texts: string[], { signal }: EmbedOptions): Promise<EmbedResult> {
+    if (texts.length !== 1) throw new UsageError(`${this.modelId} embeds one text per call; got ${texts.length}. Batch by capabilities.maxBatchSize.`, { code: 'EMBEDDING_BATCH_TOO_LARGE' });
+    const text = texts[0]!;
     this.checkLimits(text);
     const v2 = this.modelId === TITAN_V2_MODEL_ID;
+    // V2 `embeddingTypes: ["float"]` is the default; binary vectors would not fit our cosine index.
     const body = v2 ? { inputText: text, dimensions: this.dimensions, normalize: true } : { inputText: text };
     let bytes: Uint8Array;
     try {
-      const command = new InvokeModelCommand({
-        modelId: this.modelId,
-        contentType: 'application/json',
-        accept: 'application/json',
-        body: JSON.stringify(body),
-      });
-      bytes = (await this.client.send(command, { abortSignal: signal })).body;
+      const command = new InvokeModelCommand({ modelId: this.modelId, contentType: 'application/json', accept: 'application/json', body: JSON.stringify(body) });
+      bytes = (await this.client.send(command, signal ? { abortSignal: signal } : {})).body;
     } catch (error) {
-      throw toModelCallError(error, { modelId: this.modelId, region: this.region });
+      throw toModelCallError(error, this.context);
     }
     const parsed = responseSchema.safeParse(parseJsonBody(bytes));
     if (!parsed.success || parsed.data.embedding.length !== this.dimensions) {
-      throw new ModelCallError(
-        `${this.modelId} returned an unexpected response (expected { embedding: number[${this.dimensions}], inputTextTokenCount }).`,
-        { modelId: this.modelId, isRetryable: false, code: 'MODEL_BAD_RESPONSE', ...(parsed.success ? {} : { cause: parsed.error }) },
-      );
+      throw new ModelCallError(`${this.modelId} returned an unexpected response (expected { embedding: number[${this.dimensions}], inputTextTokenCount }).`, {
+        modelId: this.modelId, reason: 'validation', isRetryable: false, isFatal: true, code: 'MODEL_BAD_RESPONSE', ...(parsed.success ? {} : { cause: parsed.error }),
+      });
     }
-    this.tokensUsed += parsed.data.inputTextTokenCount;
-    return parsed.data.embedding;
+    return { vectors: [parsed.data.embedding], usage: { inputTokens: parsed.data.inputTextTokenCount } };
   }
 
   /** A guard, never a truncation: core's chunker keeps chunks far below these limits. */

@@ -1,4 +1,5 @@
 import { IndexMismatchError } from '../errors.js';
+import { embedQuery } from '../models/embed-query.js';
 import { type Embedder, embedderKey } from '../models/embedder.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { VectorIndex } from '../store/vector-index.js';
@@ -20,11 +21,15 @@ export interface RetrieverSettings {
   candidates: number;
   vectorWeight: number;
   keywordWeight: number;
+  /** USD per 1,000 embedding tokens, when the embedder is paid. */
+  embeddingPricePer1k?: number;
 }
 
 export interface RetrievalResult {
   chunks: Array<RankedChunk & { coverage: number }>;
   timings: { embedMs: number; vectorMs: number; keywordMs: number; totalMs: number };
+  /** The query's embedding call, when vector search ran: the service's token count, its price, attempts made. */
+  embedding?: { model: string; inputTokens: number; costUsd?: number; attempts: number };
   /** Whether the vector index had to be rebuilt for this query. */
   rebuiltIndex: boolean;
 }
@@ -81,9 +86,12 @@ export function createRetriever({ store, kbDir, embedder, settings }: { store: S
       let embedMs = 0;
       let vectorMs = 0;
       let rebuiltIndex = false;
+      let embedding: RetrievalResult['embedding'];
       if (settings.vectorWeight > 0 || settings.keywordWeight === 0) {
-        const q = await embedder.embedQuery(query, signal ? { signal } : undefined);
+        const { vector: q, usage, attempts } = await embedQuery(embedder, query, signal ? { signal } : {});
         embedMs = performance.now() - t0;
+        const price = embedder.capabilities.costsTokens ? settings.embeddingPricePer1k : undefined;
+        embedding = { model: embedder.modelId, inputTokens: usage.inputTokens, attempts, ...(price !== undefined ? { costUsd: (usage.inputTokens / 1000) * price } : {}) };
         const t1 = performance.now();
         const { index, rebuilt } = vectorIndex();
         rebuiltIndex = rebuilt;
@@ -113,7 +121,7 @@ export function createRetriever({ store, kbDir, embedder, settings }: { store: S
       const chunks = mergeNeighbours(ranked)
         .slice(0, topK)
         .map((c) => ({ ...c, coverage: cover(`${c.heading ?? ""}\n${c.text}`) }));
-      return { chunks, rebuiltIndex, timings: { embedMs, vectorMs, keywordMs, totalMs: performance.now() - t0 } };
+      return { chunks, rebuiltIndex, ...(embedding ? { embedding } : {}), timings: { embedMs, vectorMs, keywordMs, totalMs: performance.now() - t0 } };
     },
   };
 }

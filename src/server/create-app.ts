@@ -70,7 +70,7 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
   const jobs = createIndexJobs({
     config, logger: log, onFinish: (job) => m.observeJob(job.status), recordedRoots: () => recordedRoots(kb.store), ...indexJobs,
   });
-  const retriever = countEmbeddingCalls(kb.retriever, kb.embedder.modelId, m);
+  const retriever = countEmbeddingCalls(kb.retriever, m);
   const readiness = createReadiness({
     store: kb.store, retriever: kb.retriever, embedder: kb.embedder, remoteProvider: config.provider === 'bedrock',
     onProviderCall: () => m.observeEmbeddingCall(kb.embedder.modelId),
@@ -145,15 +145,12 @@ function recordedRoots(store: SqliteStore): string[] {
   return [...new Set(store.allDocuments().map((d) => d.root))];
 }
 
-/**
- * Counts query embeddings for metrics. The retriever embeds the query only when vector search is on (offline
- * it is keyword-only) and then reports a non-zero embedMs, which is what this reads.
- */
-function countEmbeddingCalls(retriever: Pick<Retriever, 'retrieve'>, model: string, metrics: ServerMetrics): Pick<Retriever, 'retrieve'> {
+/** Counts query embeddings for metrics, from the usage the retriever reports for its embedding call. */
+function countEmbeddingCalls(retriever: Pick<Retriever, 'retrieve'>, metrics: ServerMetrics): Pick<Retriever, 'retrieve'> {
   return {
     async retrieve(query, options) {
       const result = await retriever.retrieve(query, options);
-      if (result.timings.embedMs > 0) metrics.observeEmbeddingCall(model);
+      if (result.embedding) metrics.observeEmbeddingCall(result.embedding.model, result.embedding);
       return result;
     },
   };

@@ -33,7 +33,7 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
   const tokens = new Counter({ name: 'kb_model_tokens_total', help: 'Model tokens by model and kind (input, output, embedding)', labelNames: ['model', 'kind'], registers });
   const cost = new Counter({ name: 'kb_model_cost_usd_total', help: 'Estimated model cost in USD by model', labelNames: ['model'], registers });
   const embeddingCalls = new Counter({ name: 'kb_embedding_calls_total', help: 'Query embedding calls by model', labelNames: ['model'], registers });
-  const modelErrors = new Counter({ name: 'kb_model_errors_total', help: 'Failed model calls by model and error code', labelNames: ['model', 'code'], registers });
+  const modelErrors = new Counter({ name: 'kb_model_errors_total', help: 'Failed model calls by model and failure reason', labelNames: ['model', 'reason'], registers });
   const throttles = new Counter({ name: 'kb_model_throttles_total', help: 'Model calls the provider throttled (after retries)', labelNames: ['model'], registers });
   const jobs = new Counter({ name: 'kb_index_jobs_total', help: 'Finished index jobs by status', labelNames: ['status'], registers });
   const sources: GaugeSources = {};
@@ -51,20 +51,23 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
       requests.inc(labels);
       latency.observe(labels, seconds);
     },
-    observeAnswer({ model, usage, costUsd }: { model: string; usage: Usage; costUsd?: number | undefined }): void {
+    /** The chat model's share of an answer; its query embedding is counted by observeEmbeddingCall. */
+    observeAnswer({ model, usage, costUsd }: { model: string; usage: Pick<Usage, 'inputTokens' | 'outputTokens'>; costUsd?: number | undefined }): void {
       if (usage.inputTokens) tokens.inc({ model, kind: 'input' }, usage.inputTokens);
       if (usage.outputTokens) tokens.inc({ model, kind: 'output' }, usage.outputTokens);
-      if (usage.embeddingTokens) tokens.inc({ model, kind: 'embedding' }, usage.embeddingTokens);
       if (costUsd) cost.inc({ model }, costUsd);
     },
-    observeEmbeddingCall(model: string): void {
+    /** One query embedding (for /v1/query and /v1/retrieve alike), with the usage the service reported. */
+    observeEmbeddingCall(model: string, usage?: { inputTokens: number; costUsd?: number | undefined }): void {
       embeddingCalls.inc({ model });
+      if (usage?.inputTokens) tokens.inc({ model, kind: 'embedding' }, usage.inputTokens);
+      if (usage?.costUsd) cost.inc({ model }, usage.costUsd);
     },
     /** Counts model failures (and throttles) among any error a request ended with. */
     observeError(error: unknown): void {
       if (!(error instanceof ModelCallError)) return;
-      modelErrors.inc({ model: error.modelId, code: error.code });
-      if (error.isThrottle) throttles.inc({ model: error.modelId });
+      modelErrors.inc({ model: error.modelId, reason: error.reason });
+      if (error.reason === 'throttled') throttles.inc({ model: error.modelId });
     },
     observeJob(status: string): void {
       jobs.inc({ status });

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { isAbortError, KbError, ModelCallError } from '../errors.js';
+import { isAbortError, KbError, ModelCallError, type ModelFailureReason } from '../errors.js';
 import { JobConflictError, OverloadedError, TooManyRequestsError, UnauthorizedError } from './http-errors.js';
 
 /** An RFC 9457 problem document plus the headers that go with it. */
@@ -30,6 +30,18 @@ export const CLIENT_CLOSED = 499;
 
 /** Default wait suggested after a retryable model failure that did not say how long. */
 const MODEL_RETRY_AFTER_SEC = 5;
+
+/** HTTP status per model failure reason: 503 (with Retry-After) when a later request may succeed as is. */
+const MODEL_FAILURE_STATUS: Record<ModelFailureReason, number> = {
+  throttled: 503,
+  unavailable: 503,
+  network: 503,
+  timeout: 504,
+  'access-denied': 502,
+  'unknown-model': 502,
+  auth: 502,
+  validation: 502,
+};
 
 /**
  * The one mapping from errors to HTTP. The JSON error handler and the SSE `error` event both use it, so a
@@ -67,13 +79,10 @@ function classify(error: unknown): Classified {
     return { status: 400, code: 'VALIDATION', detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '), extra: { errors } };
   }
   if (error instanceof ModelCallError) {
-    const retryAfter = error.isRetryable ? Math.max(1, Math.ceil((error.retryAfterMs ?? MODEL_RETRY_AFTER_SEC * 1000) / 1000)) : undefined;
-    return {
-      status: error.httpStatus,
-      code: error.code,
-      detail: error.isRetryable ? `The model service is unavailable or throttling (${error.message}). Retry later.` : error.message,
-      ...(retryAfter ? { headers: { 'Retry-After': String(retryAfter) } } : {}),
-    };
+    const status = MODEL_FAILURE_STATUS[error.reason];
+    const retryAfter = status === 503 ? Math.max(1, Math.ceil((error.retryAfterMs ?? MODEL_RETRY_AFTER_SEC * 1000) / 1000)) : undefined;
+    // The message already says what to do (retry later, fix the model id, enable access).
+    return { status, code: error.code, detail: error.message, ...(retryAfter ? { headers: { 'Retry-After': String(retryAfter) } } : {}) };
   }
   if (error instanceof KbError) {
     const headers: Record<string, string> = {};

@@ -10,7 +10,7 @@ export interface ReadinessReport {
 export interface ReadinessOptions {
   store: Pick<SqliteStore, 'counts'>;
   retriever: Pick<Retriever, 'warm'>;
-  embedder: Pick<Embedder, 'embedQuery' | 'modelId'>;
+  embedder: Pick<Embedder, 'embed' | 'modelId'>;
   /** Offline providers need no network, so their check is free and always passes. */
   remoteProvider: boolean;
   /** How long a provider check is reused: a probe every few seconds must not become a stream of paid calls. */
@@ -31,7 +31,8 @@ export function createReadiness({ store, retriever, embedder, remoteProvider, ca
     // Concurrent probes share one call.
     pending ??= (async () => {
       onProviderCall?.();
-      const result = await embedder.embedQuery('ping', { signal: AbortSignal.timeout(timeoutMs) }).then(
+      // One attempt, no retries: a readiness probe reports the provider as it is now.
+      const result = await embedder.embed(['ping'], { purpose: 'query', signal: AbortSignal.timeout(timeoutMs) }).then(
         () => 'ok',
         (error: unknown) => `unreachable: ${(error as Error)?.message ?? String(error)}`,
       );

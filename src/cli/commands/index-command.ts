@@ -69,7 +69,9 @@ export function formatSummary(s: IndexSummary): string {
     for (const p of s.plan?.changed ?? []) lines.push(`  ~ ${p}`);
     for (const p of s.plan?.deleted ?? []) lines.push(`  - ${p}`);
   } else {
-    lines.push(`Indexed ${f.seen} files in ${(s.durationMs / 1000).toFixed(1)} s: ${f.new} new, ${f.changed} changed, ${f.deleted} deleted, ${f.unchanged} unchanged${f.copied ? ` (${f.copied} renamed or copied)` : ''}.`);
+    // A run stopped by a model failure says how many files it actually got through, not how many it saw.
+    const stopped = s.stoppedEarly && s.stoppedEarly !== 'interrupted';
+    lines.push(`Indexed ${stopped ? `${f.new + f.changed} of ${f.seen}` : f.seen} files in ${(s.durationMs / 1000).toFixed(1)} s: ${f.new} new, ${f.changed} changed, ${f.deleted} deleted, ${f.unchanged} unchanged${f.copied ? ` (${f.copied} renamed or copied)` : ''}.`);
     lines.push(`  chunks: ${s.chunks.added} written, ${s.chunks.removed} removed, ${s.chunks.embedded} embedded, ${s.chunks.reused} reused from stored vectors`);
     if (s.embedStats.calls) lines.push(`  embedding: ${s.embedStats.calls} calls, ${s.embedStats.retries} retries, ${s.embedStats.throttles} throttled, ${s.embeddingTokens.toLocaleString('en-US')} tokens${s.estimatedCostUsd !== undefined ? `, about $${s.estimatedCostUsd.toFixed(4)}` : ''}`);
   }

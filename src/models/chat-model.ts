@@ -1,0 +1,43 @@
+import type { ChatTurn } from '../types.js';
+
+/** Inference parameters of one chat call; unset fields are the model's defaults. */
+export interface InferenceParams {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stopSequences?: string[];
+  guardrail?: { id: string; version: string };
+}
+
+/** One chat call in our own types: what the answer layer sends to any chat model. */
+export interface ChatRequest {
+  system: string;
+  /** Alternating turns starting and ending with a user turn. */
+  messages: ChatTurn[];
+  /** Effective inference parameters: config defaults already applied by the caller. */
+  params: InferenceParams;
+  signal?: AbortSignal;
+  /** Called with each piece of text as it arrives (raw: markers are checked only in the final answer). */
+  onToken?: (text: string) => void;
+}
+
+export interface ChatReply {
+  text: string;
+  /** Tokens the provider reported; 0 when it did not report. */
+  inputTokens: number;
+  outputTokens: number;
+  /** Prompt-cache tokens, when the model reported them (priced at the cache rates). */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  /** Provider stop reason, e.g. "end_turn", "max_tokens", "guardrail_intervened". */
+  stopReason?: string;
+}
+
+export type ChatFn = (request: ChatRequest) => Promise<ChatReply>;
+
+/** A chat model behind the seam: Bedrock Converse today (Claude, Nova), a recording double in tests. */
+export interface ChatModel {
+  readonly modelId: string;
+  chat: ChatFn;
+}
