@@ -81,11 +81,13 @@ export const configSchema = z
         endpoint: z.string().url().optional(),
         profile: z.string().optional(),
         maxAttempts: z.number().int().min(1).max(20).default(6),
+        /** Longest wait between retries of a model call (backoff doubles from 100 ms up to this, jittered). */
+        maxBackoffMs: z.number().int().min(1).max(60_000).default(2_000),
         requestTimeoutMs: z.number().int().positive().default(60_000),
         /** Application inference-profile ARN -> the catalogue model it copies (for prices and limits). */
         applicationProfiles: z.record(z.string(), z.string()).default({}),
       })
-      .default({ maxAttempts: 6, requestTimeoutMs: 60_000, applicationProfiles: {} }),
+      .default({ maxAttempts: 6, maxBackoffMs: 2_000, requestTimeoutMs: 60_000, applicationProfiles: {} }),
     /** USD per 1,000 tokens by model id; overrides the catalogue (src/models/model-catalog.ts). */
     prices: z.record(z.string(), price).default({}),
     server: z
@@ -134,6 +136,7 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_TEMPERATURE', 'answer.temperature', Number],
   ['KB_BEDROCK_ENDPOINT', 'bedrock.endpoint', String],
   ['KB_BEDROCK_MAX_ATTEMPTS', 'bedrock.maxAttempts', Number],
+  ['KB_BEDROCK_MAX_BACKOFF_MS', 'bedrock.maxBackoffMs', Number],
   ['KB_BEDROCK_TIMEOUT_MS', 'bedrock.requestTimeoutMs', Number],
   ['AWS_REGION', 'bedrock.region', String],
   ['AWS_PROFILE', 'bedrock.profile', String],

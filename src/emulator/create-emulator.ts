@@ -17,6 +17,7 @@ const faultsSchema = z
     rpm: z.number().int().min(0),
     throttleRate: z.number().min(0).max(1),
     errorRate: z.number().min(0).max(1),
+    outageAfterCalls: z.number().int().min(0),
   })
   .partial()
   .strict();

@@ -11,6 +11,8 @@ export interface Faults {
   throttleRate: number;
   /** Fraction (0–1) of calls failing with a transient error (ServiceUnavailable / ModelNotReady, alternating). */
   errorRate: number;
+  /** An outage after this many calls have passed (every later call fails with ServiceUnavailable); 0 means never. */
+  outageAfterCalls?: number;
 }
 
 export interface FaultInjector {
@@ -56,6 +58,7 @@ export function createFaultInjector(initial: Faults, seed = 1): FaultInjector {
   let random = mulberry32(seed);
   const bucket = createBucket();
   let transientErrors = 0;
+  let passed = 0;
   return {
     faults,
     set(partial) {
@@ -66,13 +69,16 @@ export function createFaultInjector(initial: Faults, seed = 1): FaultInjector {
       const draw = random();
       if (draw < faults.throttleRate) return throttlingError();
       if (draw < faults.throttleRate + faults.errorRate) return transientErrors++ % 2 === 0 ? serviceUnavailable() : modelNotReady();
+      if (faults.outageAfterCalls && passed >= faults.outageAfterCalls) return serviceUnavailable();
       if (faults.rpm > 0 && !bucket.take(faults.rpm, now)) return throttlingError();
+      passed++;
       return undefined;
     },
     reset() {
       random = mulberry32(seed);
       bucket.reset();
       transientErrors = 0;
+      passed = 0;
     },
   };
 }
