@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
@@ -7,7 +8,7 @@ import { createFaultInjector, type Faults } from './fault-injector.js';
 import { APPLICATION_PROFILE_ARN, isOfferedIn, resolveModelId } from '../models/model-catalog.js';
 import { listFoundationModels, listInferenceProfiles } from './control-plane-routes.js';
 import { answerModelCall, type Route } from './model-routes.js';
-import { sendJson, sendServiceError } from './send-response.js';
+import { sendJson, sendServiceError, type StreamEnd } from './send-response.js';
 import { accessDenied, ServiceError, validationError } from './service-error.js';
 import { checkAuthorization } from './sigv4-check.js';
 
@@ -51,6 +52,8 @@ export interface Emulator {
   requests: RecordedRequest[];
   readonly faults: Readonly<Faults>;
   setFaults(partial: Partial<Faults>): void;
+  /** Resolves when the next streamed reply ends, with how many frames it sent and whether the client cut it short. */
+  nextStreamEnd(): Promise<StreamEnd>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -77,6 +80,7 @@ export async function startEmulator({
   ...faultOptions
 }: EmulatorOptions = {}): Promise<Emulator> {
   const injector = createFaultInjector({ latencyMs: 0, rpm: 0, throttleRate: 0, errorRate: 0, ...parseFaults(faultOptions) }, seed);
+  const streamEnds = new EventEmitter();
   const stats = emptyStats();
   const requests: RecordedRequest[] = [];
   const reset = () => {
@@ -106,7 +110,11 @@ export async function startEmulator({
       if (fault) throw fault;
       if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
       record.status = 200;
-      await answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs });
+      const streamed = await answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs });
+      if (streamed) {
+        if (streamed.cancelled) stats.streamsCancelled++;
+        streamEnds.emit('end', streamed);
+      }
     } catch (error) {
       const serviceError = error instanceof ServiceError ? error : new ServiceError('InternalServerException', 500, String(error));
       record.status = serviceError.httpStatus;
@@ -171,6 +179,7 @@ export async function startEmulator({
       return { ...injector.faults };
     },
     setFaults: (partial) => injector.set(parseFaults(partial)),
+    nextStreamEnd: async () => ((await once(streamEnds, 'end')) as [StreamEnd])[0],
     reset,
     close: () => server.close(),
   };

@@ -10,6 +10,8 @@ export interface EmulatorStats {
   throttled: number;
   /** Calls answered with any other error. */
   errors: number;
+  /** Streamed replies cut short because the client closed the stream (an aborted answer). */
+  streamsCancelled: number;
   /** Texts embedded successfully. */
   embeddedTexts: number;
   inputTokens: number;
@@ -29,7 +31,7 @@ export interface RecordedRequest {
 }
 
 export function emptyStats(): EmulatorStats {
-  return { requests: 0, byRoute: {}, byModel: {}, throttled: 0, errors: 0, embeddedTexts: 0, inputTokens: 0, outputTokens: 0 };
+  return { requests: 0, byRoute: {}, byModel: {}, throttled: 0, errors: 0, streamsCancelled: 0, embeddedTexts: 0, inputTokens: 0, outputTokens: 0 };
 }
 
 export function countRequest(stats: EmulatorStats, route: string, modelId: string): void {

@@ -4,7 +4,7 @@ import type { EmulatorResponse } from './dual-protocol-server.js';
 import { invokeEmbeddingModel } from './embedding-routes.js';
 import type { EmulatorStats } from './emulator-stats.js';
 import type { ModelFamily } from '../models/model-catalog.js';
-import { sendEventStream, sendJson } from './send-response.js';
+import { sendEventStream, sendJson, type StreamEnd } from './send-response.js';
 import { validationError } from './service-error.js';
 
 export type Route = 'invoke' | 'converse' | 'converse-stream' | 'invoke-with-response-stream';
@@ -20,7 +20,8 @@ export interface ModelCall {
 }
 
 /** Answers an authorised, unthrottled model call, or throws the ServiceError Bedrock would answer with. */
-export async function answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs }: ModelCall): Promise<void> {
+/** Answers one model call; a streamed reply resolves with how it ended. */
+export async function answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs }: ModelCall): Promise<StreamEnd | void> {
   const startedAt = Date.now();
   if (route === 'invoke' && (family === 'titan-v1' || family === 'titan-v2' || family === 'cohere')) {
     const result = invokeEmbeddingModel(family, body);

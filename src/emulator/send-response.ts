@@ -23,14 +23,28 @@ export async function sendEventStream(
   res: EmulatorResponse,
   frames: (signal: AbortSignal) => AsyncIterable<Uint8Array>,
   headers: Record<string, string> = {},
-): Promise<void> {
+): Promise<StreamEnd> {
   const closed = new AbortController();
   res.on('close', () => closed.abort());
   res.writeHead(200, { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': randomUUID(), ...headers });
+  let written = 0;
   try {
-    for await (const frame of frames(closed.signal)) res.write(frame);
+    for await (const frame of frames(closed.signal)) {
+      if (closed.signal.aborted) break;
+      res.write(frame);
+      written++;
+    }
+    if (closed.signal.aborted) return { frames: written, cancelled: true };
     res.end();
+    return { frames: written, cancelled: false };
   } catch (error) {
     if (!closed.signal.aborted) throw error;
+    return { frames: written, cancelled: true };
   }
+}
+
+/** How a streamed reply ended: all its frames sent, or cut short because the client went away. */
+export interface StreamEnd {
+  frames: number;
+  cancelled: boolean;
 }
