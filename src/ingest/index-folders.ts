@@ -35,6 +35,8 @@ export interface IndexFoldersOptions {
   pricePer1k?: number;
   onProgress?: (p: IndexProgress) => void;
   signal?: AbortSignal;
+  /** Text pipeline version the chunks are recorded as built with (default: the current one); tests simulate upgrades. */
+  textPipelineVersion?: number;
 }
 
 /** Errors after which going on would only fail every remaining file. */
@@ -53,7 +55,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   const started = Date.now();
   const roots = options.roots.map((r) => resolve(r));
   const ek = embedderKey(embedder);
-  const ck = chunkerKey(chunking);
+  const ck = chunkerKey(chunking, options.textPipelineVersion);
   const summary = emptySummary(roots, dryRun, ek);
 
   const names = roots.map((r) => basename(r));

@@ -1,6 +1,6 @@
 import matter from 'gray-matter';
 import type { LoadedDocument } from '../../types.js';
-import { splitMarkdownSections } from './split-markdown-sections.js';
+import { markdownToSections } from './markdown-to-sections.js';
 
 export function loadMarkdown(text: string): LoadedDocument {
   const warnings: string[] = [];
@@ -15,8 +15,7 @@ export function loadMarkdown(text: string): LoadedDocument {
   }
   const offset = text.length - body.length;
   const tags = Array.isArray(data.tags) ? data.tags.map(String) : typeof data.tags === 'string' ? data.tags.split(/[,\s]+/).filter(Boolean) : [];
-  const sections = splitMarkdownSections(body, offset);
-  const firstH1 = /^#[ \t]+(.+)$/m.exec(body)?.[1]?.trim();
+  const { title: firstH1, sections } = markdownToSections(body, offset);
   const title = typeof data.title === 'string' ? data.title : firstH1;
   return { format: 'markdown', ...(title ? { title } : {}), tags, metadata: data, sections, warnings };
 }
