@@ -114,9 +114,10 @@ export function contextHeader(title: string | undefined, headingPath: string[]):
   for (const part of [title, ...headingPath]) {
     const clean = part?.replace(/\s+/g, ' ').trim();
     const key = clean?.toLowerCase();
-    if (!clean || seen.has(key!)) continue;
-    seen.add(key!);
-    parts.push(clean);
+    // "Incident Severity Levels" under the title "Incident Severity Levels - Handbook" says nothing new.
+    if (!key || [...seen].some((s) => s.startsWith(key))) continue;
+    seen.add(key);
+    parts.push(clean!);
   }
   return parts.join(' > ');
 }
