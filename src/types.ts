@@ -18,6 +18,8 @@ export interface TextBlock {
   start: number;
   end: number;
   links?: Link[];
+  /** Source offset just past the block's markup, when known (the clean text can be shorter than its source). */
+  sourceEnd?: number;
 }
 
 /** A contiguous piece of a document with one heading path and at most one page. */

@@ -41,7 +41,11 @@ export async function chunkDocument(doc: LoadedDocument, options: ChunkingOption
       const kinds: ChunkBlock[] = inChunk.map((b) => ({ kind: b.kind, start: Math.max(b.start, from) - from, end: Math.min(b.end, to) - from }));
       const links = uniqueLinks(inChunk.flatMap((b) => b.links ?? []).filter((l) => text.includes(l.text)));
       const indexText = context ? `${context}\n\n${text}` : text;
-      const charStart = toSource(section, from);
+      // A table row is rewritten ("Name — Header: value"), so a piece of one maps to the whole row's source.
+      const first = inChunk[0];
+      const last = inChunk.at(-1);
+      const charStart = toSource(section, first?.kind === 'table-row' ? first.start : from);
+      const charEnd = last?.sourceEnd !== undefined && (last.end === to || last.kind === 'table-row') ? last.sourceEnd : toSource(section, to - 1) + 1;
       drafts.push({
         ordinal: drafts.length,
         text,
@@ -51,7 +55,7 @@ export async function chunkDocument(doc: LoadedDocument, options: ChunkingOption
         ...(section.page !== undefined ? { page: section.page } : {}),
         headingPath: section.headingPath,
         charStart,
-        charEnd: Math.max(charStart, toSource(section, to - 1) + 1),
+        charEnd: Math.max(charStart, charEnd),
         tokenEstimate: estimateTokens(indexText),
         ...(kinds.some((b) => b.kind !== 'text') ? { blocks: kinds } : {}),
         ...(links.length ? { links } : {}),

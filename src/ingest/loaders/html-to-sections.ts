@@ -48,7 +48,7 @@ export function htmlToSections(html: string): { title?: string; sections: Sectio
     if (tag === 'br') return pushBreak(pieces);
     if (tag === 'pre') {
       flush();
-      builder.block('code', [{ text: el.text, source: el.range[0] }]);
+      builder.block('code', [{ text: el.text, source: el.range[0] }], [], el.range[1]);
       return;
     }
     if (tag === 'table') {
@@ -82,7 +82,7 @@ export function htmlToSections(html: string): { title?: string; sections: Sectio
     for (const tr of rows) {
       if (tr === headerRow) continue;
       const rowLinks = tr.querySelectorAll('a[href]').map((a) => ({ text: collapseSpaces(a.text).trim(), url: a.getAttribute('href') ?? '' })).filter((l) => l.text && !l.url.startsWith('#'));
-      builder.block('table-row', [{ text: formatTableRow(headers, cellsOf(tr).map(text)), source: tr.range[0] }], rowLinks);
+      builder.block('table-row', [{ text: formatTableRow(headers, cellsOf(tr).map(text)), source: tr.range[0] }], rowLinks, tr.range[1]);
     }
     if (headerRow && rows.length === 1) builder.block('table-row', [{ text: headers.filter(Boolean).join('; '), source: headerRow.range[0] }]);
   };

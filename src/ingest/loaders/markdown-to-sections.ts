@@ -22,6 +22,10 @@ export function markdownToSections(body: string, offset = 0): { title?: string; 
     return o === undefined ? undefined : o + offset;
   };
 
+  const end = (node: Nodes): number | undefined => {
+    const o = node.position?.end.offset;
+    return o === undefined ? undefined : o + offset;
+  };
   const inline = (nodes: PhrasingContent[], pieces: Piece[], links: Link[]) => {
     nodes.forEach((node, i) => {
       switch (node.type) {
@@ -88,7 +92,7 @@ export function markdownToSections(body: string, offset = 0): { title?: string; 
           const pieces: Piece[] = [];
           const links: Link[] = [];
           inline(node.children, pieces, links);
-          sink.block(kind, pieces, links);
+          sink.block(kind, pieces, links, end(node));
           break;
         }
         case 'list':
@@ -101,7 +105,7 @@ export function markdownToSections(body: string, offset = 0): { title?: string; 
               if (i > 0) pushText(pieces, ' ');
               inline(p.children, pieces, links);
             });
-            sink.block('list-item', pieces, links);
+            sink.block('list-item', pieces, links, end(own.at(-1) ?? item));
             blocks(item.children.filter((c) => c.type !== 'paragraph'), sink, 'list-item', false);
           }
           break;
@@ -112,12 +116,12 @@ export function markdownToSections(body: string, offset = 0): { title?: string; 
         case 'code': {
           const start = at(node);
           const inSource = start === undefined ? -1 : body.indexOf(node.value, start - offset);
-          sink.block('code', [{ text: node.value, ...(inSource >= 0 ? { source: inSource + offset } : {}) }]);
+          sink.block('code', [{ text: node.value, ...(inSource >= 0 ? { source: inSource + offset } : {}) }], [], end(node));
           break;
         }
         case 'html': {
           const text = htmlFragmentText(node.value);
-          if (text) sink.block(kind, [{ text, ...(at(node) !== undefined ? { source: at(node)! } : {}) }]);
+          if (text) sink.block(kind, [{ text, ...(at(node) !== undefined ? { source: at(node)! } : {}) }], [], end(node));
           break;
         }
         case 'table':
@@ -141,7 +145,7 @@ export function markdownToSections(body: string, offset = 0): { title?: string; 
         return pieces.map((p) => p.text).join('').replace(/\s*\n\s*/g, '; ').trim();
       });
       const text = formatTableRow(headers, cells);
-      sink.block('table-row', [{ text, ...(at(row) !== undefined ? { source: at(row)! } : {}) }], links);
+      sink.block('table-row', [{ text, ...(at(row) !== undefined ? { source: at(row)! } : {}) }], links, end(row));
     }
   };
 

@@ -60,7 +60,7 @@ function startsParagraph(previous: string, line: string, width: number): boolean
 }
 
 function joinLines(text: string, line: string, vocabulary: Set<string>): string {
-  const hyphen = /(\p{Ll}+)-$/u.exec(text);
+  const hyphen = /(\p{L}*\p{Ll})-$/u.exec(text);
   const next = /^(\p{Ll}+)/u.exec(line);
   if (!hyphen || !next) return `${text} ${line}`;
   const compound = `${hyphen[1]}-${next[1]}`.toLowerCase();

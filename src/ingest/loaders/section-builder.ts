@@ -10,7 +10,7 @@ export interface SectionBuilder {
   /** Starts a new section under this heading (1 = outermost). */
   heading(level: number, title: string): void;
   /** Appends a block; pieces are joined as they are (callers normalise whitespace). */
-  block(kind: BlockKind, pieces: Piece[], links?: Link[]): void;
+  block(kind: BlockKind, pieces: Piece[], links?: Link[], sourceEnd?: number): void;
   sections(): Section[];
 }
 
@@ -39,7 +39,7 @@ export function createSectionBuilder(): SectionBuilder {
       if (title) path.push({ level, title });
       current = fresh(path.map((h) => h.title));
     },
-    block(kind, pieces, links = []) {
+    block(kind, pieces, links = [], sourceEnd) {
       const text = pieces.map((p) => p.text).join('');
       const lead = text.length - text.trimStart().length;
       const body = text.trim();
@@ -60,7 +60,7 @@ export function createSectionBuilder(): SectionBuilder {
       }
       current.text += body;
       const wanted = links.filter((l) => l.url && !/^(javascript|data|vbscript):/i.test(l.url));
-      current.blocks.push({ kind, start, end: current.text.length, ...(wanted.length ? { links: wanted } : {}) });
+      current.blocks.push({ kind, start, end: current.text.length, ...(wanted.length ? { links: wanted } : {}), ...(sourceEnd !== undefined ? { sourceEnd } : {}) });
     },
     sections() {
       flush();
