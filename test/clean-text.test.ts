@@ -98,6 +98,26 @@ describe('Markdown through the parser', () => {
   });
 });
 
+describe('Markdown that would trap the parser', () => {
+  it('deep bracket and block-quote nesting load as plain text instead of hanging or overflowing the stack', async () => {
+    const brackets = `# Trap\n\n${'['.repeat(300_000)}x${']'.repeat(300_000)}\n\nAfter the trap comes a normal sentence.\n`;
+    const quotes = `${'>'.repeat(100_000)} deep quote\n`;
+    const a = await loadDocument('docs/brackets.md', Buffer.from(brackets));
+    expect(a.sections.map((s) => s.text).join('\n')).toContain('After the trap comes a normal sentence.');
+    const b = await loadDocument('docs/quotes.md', Buffer.from(quotes));
+    expect(b.sections.map((s) => s.text).join('\n')).toContain('deep quote');
+  });
+
+  it('a table longer than one parse batch keeps its headers on every row', async () => {
+    const rows = Array.from({ length: 4000 }, (_, i) => `| item-${i} | ${i * 3} kg |`).join('\n');
+    const doc = await loadDocument('docs/inventory.md', Buffer.from(`# Inventory\n\n| Item | Weight |\n| --- | --- |\n${rows}\n`));
+    const text = doc.sections.map((s) => s.text).join('\n');
+    expect(text).toContain('item-0 — Weight: 0 kg');
+    expect(text).toContain('item-3999 — Weight: 11997 kg');
+    expect(text.split('\n').filter((l) => /^item-\d+ — Weight: \d+ kg$/.test(l))).toHaveLength(4000);
+  });
+});
+
 describe('HTML through the same clean-text path', () => {
   it('drops scripts, styles, navigation and page chrome; keeps the content clean', async () => {
     const { doc, chunks } = await chunksOf('product-page.html');

@@ -37,7 +37,7 @@ export async function chunkDocument(doc: LoadedDocument, options: ChunkingOption
     for (const [from, to] of pack(units, size, overlap)) {
       const text = section.text.slice(from, to);
       if (!/[\p{L}\p{N}]/u.test(text)) continue;
-      const inChunk = blocks.filter((b) => b.end > from && b.start < to);
+      const inChunk = blocksIn(blocks, from, to);
       const kinds: ChunkBlock[] = inChunk.map((b) => ({ kind: b.kind, start: Math.max(b.start, from) - from, end: Math.min(b.end, to) - from }));
       const links = uniqueLinks(inChunk.flatMap((b) => b.links ?? []).filter((l) => text.includes(l.text)));
       const indexText = context ? `${context}\n\n${text}` : text;
@@ -104,6 +104,20 @@ function toSource(section: Section, offset: number): number {
   const next = map[lo + 1]?.[1];
   const mapped = source + Math.max(0, offset - clean);
   return next !== undefined ? Math.min(mapped, Math.max(source, next - 1)) : mapped;
+}
+
+/** The blocks overlapping [from, to), found by binary search: a section can hold thousands of blocks. */
+function blocksIn(blocks: TextBlock[], from: number, to: number): TextBlock[] {
+  let lo = 0;
+  let hi = blocks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (blocks[mid]!.end > from) hi = mid;
+    else lo = mid + 1;
+  }
+  const out: TextBlock[] = [];
+  for (let i = lo; i < blocks.length && blocks[i]!.start < to; i++) out.push(blocks[i]!);
+  return out;
 }
 
 function uniqueLinks(links: Link[]): Link[] {

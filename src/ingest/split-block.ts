@@ -48,7 +48,9 @@ function cutAtSpaces(text: string, start: number, end: number, size: number): Ar
   let s = start;
   while (end - s > size) {
     let cut = s + size;
-    const space = Math.max(text.lastIndexOf(' ', cut), text.lastIndexOf('\n', cut));
+    // Scan back only over the second half: lastIndexOf would walk to the start of a huge text on every cut.
+    let space = cut;
+    while (space > s + size / 2 && text[space] !== ' ' && text[space] !== '\n') space--;
     if (space > s + size / 2) cut = space;
     out.push([s, cut]);
     s = cut;

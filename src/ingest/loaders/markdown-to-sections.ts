@@ -5,7 +5,7 @@ import { gfm } from 'micromark-extension-gfm';
 import type { Link, Section } from '../../types.js';
 import { formatTableRow } from './format-table-row.js';
 import { htmlFragmentText } from './html-fragment-text.js';
-import { createSectionBuilder, type Piece, pushBreak, pushText, type SectionBuilder } from './section-builder.js';
+import { collapseSpaces, createSectionBuilder, type Piece, pushBreak, pushText, type SectionBuilder } from './section-builder.js';
 
 /**
  * Clean, heading-sectioned text of a Markdown body parsed by micromark (CommonMark + GFM): no escapes,
@@ -13,18 +13,18 @@ import { createSectionBuilder, type Piece, pushBreak, pushText, type SectionBuil
  * row with its column headers; code blocks verbatim and marked as code. `offset` is where `body` starts in
  * the file (after front matter), so the source map points into the file.
  */
-export function markdownToSections(body: string, offset = 0): { title?: string; sections: Section[] } {
-  const tree = fromMarkdown(body, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+export async function markdownToSections(body: string, offset = 0): Promise<{ title?: string; sections: Section[] }> {
   const builder = createSectionBuilder();
   let title: string | undefined;
+  let base = offset; // where the batch being walked starts in the file
+  let batch = body;
   const at = (node: Nodes): number | undefined => {
     const o = node.position?.start.offset;
-    return o === undefined ? undefined : o + offset;
+    return o === undefined ? undefined : o + base;
   };
-
   const end = (node: Nodes): number | undefined => {
     const o = node.position?.end.offset;
-    return o === undefined ? undefined : o + offset;
+    return o === undefined ? undefined : o + base;
   };
   const inline = (nodes: PhrasingContent[], pieces: Piece[], links: Link[]) => {
     nodes.forEach((node, i) => {
@@ -115,8 +115,8 @@ export function markdownToSections(body: string, offset = 0): { title?: string; 
           break;
         case 'code': {
           const start = at(node);
-          const inSource = start === undefined ? -1 : body.indexOf(node.value, start - offset);
-          sink.block('code', [{ text: node.value, ...(inSource >= 0 ? { source: inSource + offset } : {}) }], [], end(node));
+          const inSource = start === undefined ? -1 : batch.indexOf(node.value, start - base);
+          sink.block('code', [{ text: node.value, ...(inSource >= 0 ? { source: inSource + base } : {}) }], [], end(node));
           break;
         }
         case 'html': {
@@ -149,8 +149,72 @@ export function markdownToSections(body: string, offset = 0): { title?: string; 
     }
   };
 
-  blocks(tree.children, builder, 'text', true);
+  const definitions = linkDefinitions(body);
+  for (const part of markdownBatches(body)) {
+    batch = part.text;
+    base = offset + part.start - part.prefix.length; // a repeated table header sits before the batch's own text
+    if (isHostile(batch)) {
+      // Constructs micromark takes quadratic time or deep recursion on: read as plain paragraphs instead.
+      for (const m of batch.matchAll(/\S[\s\S]*?(?=\n[ \t]*\n|$)/g)) builder.block('text', [{ text: collapseSpaces(m[0]), source: base + m.index }], [], base + m.index + m[0].length);
+    } else {
+      const tree = fromMarkdown(definitions ? `${batch}\n\n${definitions}` : batch, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+      blocks(tree.children, builder, 'text', true);
+    }
+    // Large files are parsed batch by batch, letting other work (timers, requests) run in between.
+    if (part.start + batch.length - part.prefix.length < body.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   return { ...(title ? { title } : {}), sections: builder.sections() };
+}
+
+const BATCH_CHARS = 16 * 1024;
+
+/**
+ * The body cut into batches of about BATCH_CHARS at blank lines followed by an unindented line outside code
+ * fences: such a line ends every open block, so parsing the batches one by one gives the same tree while
+ * keeping micromark's cost, which grows faster than the input, per batch.
+ */
+function* markdownBatches(body: string): Generator<{ text: string; start: number; prefix: string }> {
+  let start = 0;
+  let prefix = '';
+  let fence: string | undefined;
+  let tableHead: string | undefined;
+  let pos = 0;
+  let previous = '';
+  for (const line of body.split('\n')) {
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    const size = pos - start;
+    const clean = previous.trim() === '' && /^[^\s]/.test(line) && !marker;
+    // A batch that never reaches a clean cut (a huge table) is cut at a line; a table goes on under its header.
+    if (!fence && ((clean && size >= BATCH_CHARS) || size >= BATCH_CHARS * 4)) {
+      yield { text: prefix + body.slice(start, pos), start, prefix };
+      prefix = !clean && tableHead && line.includes('|') ? `${tableHead}\n` : '';
+      start = pos;
+    }
+    if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length))) fence = fence ? undefined : marker;
+    if (/^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/.test(line) && line.includes('-') && previous.includes('|')) tableHead = `${previous}\n${line}`;
+    else if (!line.includes('|')) tableHead = undefined;
+    previous = line;
+    pos += line.length + 1;
+  }
+  if (start < body.length) yield { text: prefix + body.slice(start), start, prefix };
+}
+
+/** Link reference definitions, appended to every batch so `[text][ref]` resolves wherever it is defined. */
+function linkDefinitions(body: string): string {
+  return (body.match(/^ {0,3}\[[^\]\n]{1,999}\]:[ \t]*\S+.*$/gm) ?? []).slice(0, 1000).join('\n');
+}
+
+/** Deep block-quote or bracket nesting: a parser trap (micromark recurses, or matches labels in quadratic time). */
+function isHostile(text: string): boolean {
+  if (/^(?:[ \t]*>){32}/m.test(text)) return true;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 && ++depth > 64) return true; // [
+    if (c === 93 && depth > 0) depth--; // ]
+    if (c === 10 && text.charCodeAt(i + 1) === 10) depth = 0; // a blank line closes every label
+  }
+  return false;
 }
 
 /**
