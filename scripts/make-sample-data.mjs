@@ -24,7 +24,8 @@
  * The Markdown, HTML and text files are written by hand and committed as they are.
  * This script writes the two binary files from the text defined below:
  *   data/security/information-security-policy.pdf  6 pages, one topic per page,
- *                                                   with explicit page breaks (pdfkit)
+ *                                                   with explicit page breaks (pdfkit), wrapped lines,
+ *                                                   a hyphenated paragraph, a repeated header and footer
  *   data/finance/travel-and-expenses-policy.docx    Heading 1 / Heading 2 structure (docx)
  * The generated files are committed too; re-run the script after editing the text:
  *   node scripts/make-sample-data.mjs
@@ -42,7 +43,7 @@ const DOCX_PATH = join(root, 'data', 'finance', 'travel-and-expenses-policy.docx
 
 /* ------------------------------------------------------------------------ */
 /* Information Security Policy (PDF): one page per section.                 */
-/* A block is either a paragraph string or { list: [...] }.                 */
+/* A block is a paragraph string, { list: [...] } or { lines: [...] } (set as given). */
 /* ------------------------------------------------------------------------ */
 
 const POLICY_TITLE = 'Information Security Policy';
@@ -105,6 +106,17 @@ const SECURITY_PAGES = [
       'Access reviews. System owners review who has access to their systems every quarter. The Security team opens the review tickets in the first week of each quarter, and owners must complete them within 10 business days. Access that is no longer needed is removed within 2 business days of the review.',
       'Leavers. All access of a departing employee or contractor is revoked on their last working day, no later than 4 hours after the end of employment. For involuntary departures, access is revoked at the time the person is told.',
       'Security audit logs of Okta, AWS, Teleport and GitHub are kept for 1 year.',
+      // Set line by line, as a typesetter that hyphenates would: the loader must rejoin "authen-tication"
+      // and keep "well-known", which this document also writes mid-line below.
+      {
+        lines: [
+          'Service accounts. Every service account has a named owner and uses strong authen-',
+          'tication: a key of at least 32 random characters, rotated every 90 days. Well-',
+          'known default passwords of vendor appliances are changed before the appliance is',
+          'connected to the company network.',
+        ],
+      },
+      'Default credentials are well-known to attackers, which is why the rule above has no exceptions.',
     ],
   },
   {
@@ -209,6 +221,8 @@ function writePdf(path) {
       for (const block of page.blocks) {
         if (typeof block === 'string') {
           doc.font('Helvetica').fontSize(10.5).fillColor('#000000').text(block, { width, align: 'left', lineGap: 2 });
+        } else if (block.lines) {
+          for (const line of block.lines) doc.font('Helvetica').fontSize(10.5).fillColor('#000000').text(line, { width, align: 'left', lineGap: 2 });
         } else {
           doc.font('Helvetica').fontSize(10.5).fillColor('#000000')
             .list(block.list, { width: width - 20, indent: 12, bulletIndent: 6, bulletRadius: 2, textIndent: 12, lineGap: 2 });

@@ -2,15 +2,43 @@
 
 export type DocumentFormat = 'markdown' | 'text' | 'html' | 'pdf' | 'docx';
 
+/** What a block of clean text was in its document: answerers quote `text` and `list-item`, never `code`. */
+export type BlockKind = 'text' | 'list-item' | 'code' | 'table-row';
+
+/** A link's visible text and its target; the target is kept out of the clean text. */
+export interface Link {
+  text: string;
+  url: string;
+}
+
+/** One paragraph, list item, code block or table row of a section's clean text. */
+export interface TextBlock {
+  kind: BlockKind;
+  /** Offsets into the section's `text`, end exclusive. */
+  start: number;
+  end: number;
+  links?: Link[];
+  /** Source offset just past the block's markup, when known (the clean text can be shorter than its source). */
+  sourceEnd?: number;
+}
+
 /** A contiguous piece of a document with one heading path and at most one page. */
 export interface Section {
+  /** Clean text: no markup; blocks separated by a blank line, list items and table rows by a line break. */
   text: string;
   /** 1-based page number for paged formats (PDF). */
   page?: number;
   /** Headings from the outermost to the innermost that contain this section. */
   headingPath: string[];
-  /** Offset of `text` in the document's full extracted text. */
+  /** Offset of `text` in the source: the file for Markdown, HTML and text; the reflowed text for PDF. */
   charStart: number;
+  /** The blocks of `text`, in order; absent for plain text, whose blank-line paragraphs are the blocks. */
+  blocks?: TextBlock[];
+  /**
+   * Anchors [offset in `text`, offset in the source], ascending, for text that is not a verbatim slice of
+   * its source (markup removed). Absent: `text` is the source from `charStart` on.
+   */
+  sourceMap?: Array<[number, number]>;
 }
 
 export interface LoadedDocument {
@@ -27,14 +55,27 @@ export interface LoadedDocument {
 export interface ChunkDraft {
   ordinal: number;
   text: string;
-  /** The text that is embedded and keyword-indexed: title and heading path, then the chunk text. */
+  /** The text that is embedded: `context`, a blank line, then the chunk text. */
   indexText: string;
+  /** Title and heading path, each once ("Guide > Setup > Linux"); keyword-indexed as its own, heavier field. */
+  context: string;
   textHash: string;
   page?: number;
   headingPath: string[];
   charStart: number;
   charEnd: number;
   tokenEstimate: number;
+  /** Kinds of the chunk's pieces, offsets into `text`; absent when the chunk is one plain paragraph run. */
+  blocks?: ChunkBlock[];
+  /** Link targets of the chunk's text. */
+  links?: Link[];
+}
+
+/** A block of a chunk: offsets into the chunk's `text`, end exclusive. */
+export interface ChunkBlock {
+  kind: BlockKind;
+  start: number;
+  end: number;
 }
 
 export interface StoredChunk {
@@ -45,8 +86,12 @@ export interface StoredChunk {
   text: string;
   page?: number;
   heading?: string;
+  /** Offsets of the chunk's source in the document (the file for text formats), end exclusive. */
   charStart: number;
   charEnd: number;
+  /** Code blocks and table rows of `text` (offsets into it); an answerer quotes neither a code line nor a bare row. */
+  blocks?: ChunkBlock[];
+  links?: Link[];
 }
 
 export interface RankedChunk extends StoredChunk {

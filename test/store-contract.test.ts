@@ -37,7 +37,7 @@ runStoreContract('SQLite + HNSW', async () => {
     another: async () => openSqliteKbStore(kbDir),
     damageKeywordIndex: async () => {
       const db = new Database(join(kbDir, 'kb.sqlite'));
-      db.exec("INSERT INTO chunks_fts(chunks_fts, rowid, index_text) SELECT 'delete', id, index_text FROM chunks WHERE id = (SELECT min(id) FROM chunks)");
+      db.exec("INSERT INTO chunks_fts(chunks_fts, rowid, context, text) SELECT 'delete', id, context, text FROM chunks WHERE id = (SELECT min(id) FROM chunks)");
       db.close();
     },
     cleanup: () => store.close(),

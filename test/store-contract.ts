@@ -30,7 +30,7 @@ function hashOf(text: string): string {
 /** A document write: each chunk text gets a vector along its own axis unless given. */
 export function docWrite(path: string, texts: string[], { format = 'markdown' as DocumentFormat, tags = [] as string[], axes = [] as number[], title = undefined as string | undefined } = {}): DocumentWrite {
   const chunks: ChunkDraft[] = texts.map((text, i) => ({
-    ordinal: i, text, indexText: text, textHash: hashOf(text), headingPath: i ? ['Intro', `Part ${i}`] : [], charStart: i * 100, charEnd: i * 100 + text.length,
+    ordinal: i, text, indexText: text, context: '', textHash: hashOf(text), headingPath: i ? ['Intro', `Part ${i}`] : [], charStart: i * 100, charEnd: i * 100 + text.length,
     tokenEstimate: Math.ceil(text.length / 4), ...(format === 'pdf' ? { page: i + 1 } : {}),
   }));
   const doc: NewDocument = {

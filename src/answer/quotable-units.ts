@@ -94,6 +94,9 @@ function startsNewLine(previous: string | undefined, line: string): boolean {
   if (previous === undefined) return false;
   if (isHeadingLike(previous) && /^[\p{Lu}\p{N}]/u.test(line)) return true;
   if (PAIRED_ROW.test(plainText(previous))) return true;
+  // Clean text puts each list item on its own line, without its bullet: a line that starts with a capital after
+  // one that ends a clause without punctuation is the next item, not the wrapped rest of a sentence.
+  if (/[\p{L}\p{N})]$/u.test(previous) && /^\p{Lu}\p{Ll}/u.test(line) && !/^(?:I|[A-Z][a-z]+(?:\s[A-Z][a-z]+)+)\b/u.test(line)) return true;
   return isCodeLike(previous) || isCodeLike(line);
 }
 

@@ -37,6 +37,8 @@ export interface IndexFoldersOptions {
   pricePer1k?: number;
   onProgress?: (p: IndexProgress) => void;
   signal?: AbortSignal;
+  /** Text pipeline version the chunks are recorded as built with (default: the current one); tests simulate upgrades. */
+  textPipelineVersion?: number;
 }
 
 const MAX_CONSECUTIVE_MODEL_FAILURES = 3;
@@ -53,7 +55,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   const started = Date.now();
   const roots = options.roots.map((r) => resolve(r));
   const ek = embedderKey(embedder);
-  const ck = chunkerKey(chunking);
+  const ck = chunkerKey(chunking, options.textPipelineVersion);
   const summary = emptySummary(roots, dryRun, ek);
 
   const names = roots.map((r) => basename(r));

@@ -6,6 +6,7 @@ import { VectorIndex } from '../store/vector-index.js';
 import { hasFilters } from '../store/filter-sql.js';
 import type { RankedChunk, SearchFilters } from '../types.js';
 import { buildFtsQuery } from './build-fts-query.js';
+import { CONTEXT_FIELD_WEIGHT } from './default-weights.js';
 import { fuseRankings } from './fuse-rankings.js';
 import { mergeNeighbours } from './merge-neighbours.js';
 import { createTermCoverage } from './term-coverage.js';
@@ -23,6 +24,8 @@ export interface RetrieverSettings {
   keywordWeight: number;
   /** USD per 1,000 embedding tokens, when the embedder is paid. */
   embeddingPricePer1k?: number;
+  /** BM25 weight of a match in the title and heading path, the body's being 1 (default CONTEXT_FIELD_WEIGHT). */
+  contextWeight?: number;
 }
 
 export interface RetrievalResult {
@@ -100,7 +103,7 @@ export function createRetriever({ store, kbDir, embedder, settings }: { store: S
       }
       const t2 = performance.now();
       const match = buildFtsQuery(query);
-      const keywordHits = match && settings.keywordWeight > 0 ? store.keywordSearch(match, n, filters) : [];
+      const keywordHits = match && settings.keywordWeight > 0 ? store.keywordSearch(match, n, filters, settings.contextWeight ?? CONTEXT_FIELD_WEIGHT) : [];
       const keywordMs = performance.now() - t2;
 
       const fused = fuseRankings([

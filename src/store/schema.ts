@@ -1,7 +1,21 @@
 import type Database from 'better-sqlite3';
 import { KbError } from '../errors.js';
 
-export const SCHEMA_VERSION = 2;
+/** 2: failed_files; fielded FTS (context, text) with chunks.context and chunks.meta. 3: both (each was 2 on its own). */
+export const SCHEMA_VERSION = 3;
+
+// Title and heading path (`context`) are their own column, so BM25 can weigh a match there above one in the body.
+const FTS = `
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+  context, text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+  INSERT INTO chunks_fts(rowid, context, text) VALUES (new.id, new.context, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+  INSERT INTO chunks_fts(chunks_fts, rowid, context, text) VALUES ('delete', old.id, old.context, old.text);
+END;
+`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,18 +50,12 @@ CREATE TABLE IF NOT EXISTS chunks (
   char_start INTEGER NOT NULL,
   char_end INTEGER NOT NULL,
   tokens INTEGER NOT NULL,
+  context TEXT NOT NULL DEFAULT '',
+  meta TEXT,
   UNIQUE (document_id, ordinal)
 );
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(text_hash);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-  index_text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-  INSERT INTO chunks_fts(rowid, index_text) VALUES (new.id, new.index_text);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-  INSERT INTO chunks_fts(chunks_fts, rowid, index_text) VALUES ('delete', old.id, old.index_text);
-END;
+${FTS}
 -- Vectors are keyed by embedding model and chunk-text hash: an unchanged chunk text is never embedded twice.
 CREATE TABLE IF NOT EXISTS vectors (
   embed_key TEXT NOT NULL,
@@ -85,6 +93,8 @@ export function migrate(db: Database.Database): void {
     if (version === SCHEMA_VERSION) return;
   }
   db.transaction(() => {
+    const columns = (db.prepare('PRAGMA table_info(chunks)').all() as Array<{ name: string }>).map((c) => c.name);
+    if (columns.length && !columns.includes('context')) upgradeToFieldedFts(db);
     db.exec(SCHEMA);
     db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     db.prepare("INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0')").run();
@@ -100,4 +110,24 @@ export function checkSchema(db: Database.Database): void {
     throw new KbError('SCHEMA_TOO_NEW', `This knowledge base was written by a newer bedrock-kb (schema ${version}, this one knows ${SCHEMA_VERSION}). Upgrade bedrock-kb.`);
   }
   throw new KbError('SCHEMA_TOO_OLD', `This knowledge base has schema ${version}; this bedrock-kb reads ${SCHEMA_VERSION}. Run kb index once (it upgrades the file), as a user who may write it.`, { exitCode: 1 });
+}
+
+/**
+ * Schema 1 indexed one FTS column (header and text together). The header becomes its own stored column,
+ * recovered from the index text, and the FTS table is rebuilt from the stored chunks. Documents are then
+ * re-chunked by the next `kb index` anyway (the chunker key changed); until then search keeps working.
+ */
+function upgradeToFieldedFts(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE chunks ADD COLUMN context TEXT NOT NULL DEFAULT '';
+    ALTER TABLE chunks ADD COLUMN meta TEXT;
+    UPDATE chunks SET context = rtrim(substr(index_text, 1, length(index_text) - length(text)), char(10))
+      WHERE length(index_text) > length(text) AND substr(index_text, length(index_text) - length(text) + 1) = text;
+    DROP TRIGGER IF EXISTS chunks_ai;
+    DROP TRIGGER IF EXISTS chunks_ad;
+    DROP TABLE IF EXISTS chunks_vocab;
+    DROP TABLE IF EXISTS chunks_fts;
+    ${FTS}
+    INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+  `);
 }

@@ -33,8 +33,13 @@ interface RawDoc {
   warnings: string; content_hash: string; size: number; mtime_ms: number; chunker_key: string; embed_key: string; indexed_at: string; chunk_count?: number;
 }
 interface RawChunk {
-  id: number; document_id: number; path: string; ordinal: number; text: string; page: number | null; heading: string | null; char_start: number; char_end: number;
+  id: number; document_id: number; path: string; ordinal: number; text: string; page: number | null; heading: string | null; char_start: number; char_end: number; meta: string | null;
 }
+
+/** Block kinds and link targets of a chunk, stored as JSON (absent when the chunk is plain prose without links). */
+type ChunkMeta = Pick<ChunkDraft, 'blocks' | 'links'>;
+const parseMeta = (meta: string | null): ChunkMeta => (meta ? (JSON.parse(meta) as ChunkMeta) : {});
+const metaJson = ({ blocks, links }: ChunkMeta): string | null => (blocks || links ? JSON.stringify({ ...(blocks ? { blocks } : {}), ...(links ? { links } : {}) }) : null);
 
 const toDoc = (r: RawDoc): DocumentRow => ({
   id: r.id, absPath: r.abs_path, root: r.root, path: r.path, format: r.format, ...(r.title ? { title: r.title } : {}),
@@ -44,10 +49,10 @@ const toDoc = (r: RawDoc): DocumentRow => ({
 });
 const toChunk = (r: RawChunk): StoredChunk => ({
   id: r.id, documentId: r.document_id, path: r.path, ordinal: r.ordinal, text: r.text, charStart: r.char_start, charEnd: r.char_end,
-  ...(r.page !== null ? { page: r.page } : {}), ...(r.heading ? { heading: r.heading } : {}),
+  ...(r.page !== null ? { page: r.page } : {}), ...(r.heading ? { heading: r.heading } : {}), ...parseMeta(r.meta),
 });
 
-const CHUNK_COLUMNS = 'c.id, c.document_id, d.path, c.ordinal, c.text, c.page, c.heading, c.char_start, c.char_end';
+const CHUNK_COLUMNS = 'c.id, c.document_id, d.path, c.ordinal, c.text, c.page, c.heading, c.char_start, c.char_end, c.meta';
 
 export type SqliteStore = ReturnType<typeof openStore>;
 
@@ -88,7 +93,7 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
   const bumpGeneration = () => sql("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'").run();
 
   const insertChunk = sql(
-    'INSERT INTO chunks (document_id, ordinal, text, index_text, text_hash, page, heading, char_start, char_end, tokens) VALUES (?,?,?,?,?,?,?,?,?,?)',
+    'INSERT INTO chunks (document_id, ordinal, text, index_text, text_hash, page, heading, char_start, char_end, tokens, context, meta) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
   );
   const deleteChunksOf = (documentId: number): number[] => {
     const ids = (sql('SELECT id FROM chunks WHERE document_id = ?').all(documentId) as Array<{ id: number }>).map((r) => r.id);
@@ -132,10 +137,10 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
       return r && toDoc(r);
     },
     chunkDraftsOf(documentId: number): ChunkDraft[] {
-      const rows = sql('SELECT * FROM chunks WHERE document_id = ? ORDER BY ordinal').all(documentId) as Array<RawChunk & { index_text: string; text_hash: string; tokens: number }>;
+      const rows = sql('SELECT * FROM chunks WHERE document_id = ? ORDER BY ordinal').all(documentId) as Array<RawChunk & { index_text: string; text_hash: string; tokens: number; context: string }>;
       return rows.map((r) => ({
-        ordinal: r.ordinal, text: r.text, indexText: r.index_text, textHash: r.text_hash, headingPath: r.heading ? r.heading.split(' > ') : [],
-        charStart: r.char_start, charEnd: r.char_end, tokenEstimate: r.tokens, ...(r.page !== null ? { page: r.page } : {}),
+        ordinal: r.ordinal, text: r.text, indexText: r.index_text, context: r.context, textHash: r.text_hash, headingPath: r.heading ? r.heading.split(' > ') : [],
+        charStart: r.char_start, charEnd: r.char_end, tokenEstimate: r.tokens, ...(r.page !== null ? { page: r.page } : {}), ...parseMeta(r.meta),
       }));
     },
     chunksOf(documentId: number): StoredChunk[] {
@@ -160,17 +165,22 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
       const f = filterSql(filters);
       return new Set((sql(`SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE ${f.sql}`).all(...f.params) as Array<{ id: number }>).map((r) => r.id));
     },
-    /** BM25 over FTS5; scores are returned positive, higher is better. */
-    keywordSearch(match: string, limit: number, filters?: SearchFilters): Array<{ id: number; bm25: number }> {
+    /**
+     * BM25 over FTS5; scores are returned positive, higher is better. `contextWeight` weighs a match in the
+     * title and heading path against one in the body (weight 1).
+     */
+    keywordSearch(match: string, limit: number, filters?: SearchFilters, contextWeight = 1): Array<{ id: number; bm25: number }> {
+      const bm25 = 'bm25(chunks_fts, ?, 1.0)';
       // Unfiltered, the FTS table alone answers (joining first made every matching row pay before the LIMIT).
       if (!hasFilters(filters)) {
-        return sql('SELECT rowid AS id, -bm25(chunks_fts) AS bm25 FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?').all(match, limit) as Array<{ id: number; bm25: number }>;
+        return sql(`SELECT id, -score AS bm25 FROM (SELECT rowid AS id, ${bm25} AS score FROM chunks_fts WHERE chunks_fts MATCH ?) ORDER BY score LIMIT ?`)
+          .all(contextWeight, match, limit) as Array<{ id: number; bm25: number }>;
       }
       const f = filterSql(filters);
       return sql(
-        `SELECT c.id AS id, -bm25(chunks_fts) AS bm25 FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id
-         WHERE chunks_fts MATCH ? AND ${f.sql} ORDER BY bm25(chunks_fts) LIMIT ?`,
-      ).all(match, ...f.params, limit) as Array<{ id: number; bm25: number }>;
+        `SELECT id, -score AS bm25 FROM (SELECT c.id AS id, ${bm25} AS score FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id
+         WHERE chunks_fts MATCH ? AND ${f.sql}) ORDER BY score LIMIT ?`,
+      ).all(contextWeight, match, ...f.params, limit) as Array<{ id: number; bm25: number }>;
     },
 
     hasVectors(embedKey: string): boolean {
@@ -220,7 +230,8 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
             documentId = Number(sql('INSERT INTO documents (root, path, format, title, tags, metadata, warnings, content_hash, size, mtime_ms, chunker_key, embed_key, indexed_at, abs_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)').run(...values, doc.absPath).lastInsertRowid);
           }
           const added = chunks.map((c) => {
-            const info = insertChunk.run(documentId, c.ordinal, c.text, c.indexText, c.textHash, c.page ?? null, c.headingPath.join(' > ') || null, c.charStart, c.charEnd, c.tokenEstimate);
+            const info = insertChunk.run(documentId, c.ordinal, c.text, c.indexText, c.textHash, c.page ?? null, c.headingPath.join(' > ') || null, c.charStart, c.charEnd,
+              c.tokenEstimate, c.context, metaJson(c));
             return { id: Number(info.lastInsertRowid), textHash: c.textHash };
           });
           return { documentId, removed, added };

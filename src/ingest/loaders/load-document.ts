@@ -31,7 +31,7 @@ export async function loadDocument(path: string, data: Buffer): Promise<LoadedDo
     doc = await (await import('./load-docx.js')).loadDocx(path, data);
   } else {
     const text = decodeText(path, data);
-    if (format === 'markdown') doc = loadMarkdown(text);
+    if (format === 'markdown') doc = await loadMarkdown(text);
     else if (format === 'html') doc = { format, metadata: {}, warnings: [], ...htmlToSections(text) };
     else doc = { format, tags: [], metadata: {}, warnings: [], sections: [{ text, headingPath: [], charStart: 0 }] };
   }

@@ -1,8 +1,8 @@
 import matter from 'gray-matter';
 import type { LoadedDocument } from '../../types.js';
-import { splitMarkdownSections } from './split-markdown-sections.js';
+import { markdownToSections } from './markdown-to-sections.js';
 
-export function loadMarkdown(text: string): LoadedDocument {
+export async function loadMarkdown(text: string): Promise<LoadedDocument> {
   const warnings: string[] = [];
   let body = text;
   let data: Record<string, unknown> = {};
@@ -15,8 +15,7 @@ export function loadMarkdown(text: string): LoadedDocument {
   }
   const offset = text.length - body.length;
   const tags = Array.isArray(data.tags) ? data.tags.map(String) : typeof data.tags === 'string' ? data.tags.split(/[,\s]+/).filter(Boolean) : [];
-  const sections = splitMarkdownSections(body, offset);
-  const firstH1 = /^#[ \t]+(.+)$/m.exec(body)?.[1]?.trim();
+  const { title: firstH1, sections } = await markdownToSections(body, offset);
   const title = typeof data.title === 'string' ? data.title : firstH1;
   return { format: 'markdown', ...(title ? { title } : {}), tags, metadata: data, sections, warnings };
 }

@@ -48,6 +48,9 @@ CREATE TABLE chunks (
   tokens integer NOT NULL,
   -- Tokens of index_text as the analyzer counts them: BM25's document length.
   length integer NOT NULL,
+  -- Title and heading path (index_text is context, a blank line, text), and block kinds / links as JSON.
+  context text NOT NULL DEFAULT '',
+  meta text,
   UNIQUE (document_id, ordinal)
 );
 CREATE INDEX chunks_hash ON chunks (text_hash);

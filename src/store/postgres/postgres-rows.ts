@@ -8,10 +8,16 @@ export interface RawDocument {
 }
 export interface RawChunk {
   id: number; document_id: number; path: string; ordinal: number; text: string; index_text: string; text_hash: string; page: number | null; heading: string | null;
-  char_start: number; char_end: number; tokens: number;
+  char_start: number; char_end: number; tokens: number; context: string; meta: string | null;
 }
 
-export const CHUNK_COLUMNS = 'c.id, c.document_id, d.path, c.ordinal, c.text, c.index_text, c.text_hash, c.page, c.heading, c.char_start, c.char_end, c.tokens';
+/** Block kinds and link targets of a chunk (see ChunkDraft), stored as JSON like the SQLite store does. */
+type ChunkMeta = Pick<ChunkDraft, 'blocks' | 'links'>;
+const parseMeta = (meta: string | null): ChunkMeta => (meta ? (JSON.parse(meta) as ChunkMeta) : {});
+export const metaJson = ({ blocks, links }: ChunkMeta): string | null =>
+  blocks || links ? JSON.stringify({ ...(blocks ? { blocks } : {}), ...(links ? { links } : {}) }) : null;
+
+export const CHUNK_COLUMNS = 'c.id, c.document_id, d.path, c.ordinal, c.text, c.index_text, c.text_hash, c.page, c.heading, c.char_start, c.char_end, c.tokens, c.context, c.meta';
 export const WITH_CHUNK_COUNT = 'd.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count';
 
 export const toDocument = (r: RawDocument): DocumentRow => ({
@@ -22,12 +28,12 @@ export const toDocument = (r: RawDocument): DocumentRow => ({
 
 export const toChunk = (r: RawChunk): StoredChunk => ({
   id: r.id, documentId: r.document_id, path: r.path, ordinal: r.ordinal, text: r.text, charStart: r.char_start, charEnd: r.char_end,
-  ...(r.page !== null ? { page: r.page } : {}), ...(r.heading ? { heading: r.heading } : {}),
+  ...(r.page !== null ? { page: r.page } : {}), ...(r.heading ? { heading: r.heading } : {}), ...parseMeta(r.meta),
 });
 
 export const toDraft = (r: RawChunk): ChunkDraft => ({
-  ordinal: r.ordinal, text: r.text, indexText: r.index_text, textHash: r.text_hash, headingPath: r.heading ? r.heading.split(' > ') : [],
-  charStart: r.char_start, charEnd: r.char_end, tokenEstimate: r.tokens, ...(r.page !== null ? { page: r.page } : {}),
+  ordinal: r.ordinal, text: r.text, indexText: r.index_text, context: r.context, textHash: r.text_hash, headingPath: r.heading ? r.heading.split(' > ') : [],
+  charStart: r.char_start, charEnd: r.char_end, tokenEstimate: r.tokens, ...(r.page !== null ? { page: r.page } : {}), ...parseMeta(r.meta),
 });
 
 /** pgvector's text form (the column is float4, like the SQLite blobs). */

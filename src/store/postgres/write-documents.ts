@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { DocumentWrite, DocumentWriteResult } from '../kb-store.js';
 import { termFrequencies } from './fts-tokens.js';
-import { pgText, vectorText } from './postgres-rows.js';
+import { metaJson, pgText, vectorText } from './postgres-rows.js';
 
 /**
  * Writes a group of documents inside the caller's transaction: vectors first (kept in the cache by model and
@@ -40,12 +40,12 @@ export async function writeDocuments(client: PoolClient, items: DocumentWrite[])
     const analysed = chunks.map((c) => termFrequencies(c.indexText));
     const inserted = chunks.length
       ? await client.query<{ id: number; ordinal: number }>(
-          `INSERT INTO chunks (document_id, ordinal, text, index_text, text_hash, page, heading, char_start, char_end, tokens, length)
-           SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::int[], $9::int[], $10::int[], $11::int[])
+          `INSERT INTO chunks (document_id, ordinal, text, index_text, text_hash, page, heading, char_start, char_end, tokens, length, context, meta)
+           SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::int[], $9::int[], $10::int[], $11::int[], $12::text[], $13::text[])
            RETURNING id, ordinal`,
           [documentId, chunks.map((c) => c.ordinal), chunks.map((c) => pgText(c.text)), chunks.map((c) => pgText(c.indexText)), chunks.map((c) => c.textHash),
             chunks.map((c) => c.page ?? null), chunks.map((c) => (c.headingPath.length ? pgText(c.headingPath.join(' > ')) : null)), chunks.map((c) => c.charStart),
-            chunks.map((c) => c.charEnd), chunks.map((c) => c.tokenEstimate), analysed.map((a) => a.length)],
+            chunks.map((c) => c.charEnd), chunks.map((c) => c.tokenEstimate), analysed.map((a) => a.length), chunks.map((c) => pgText(c.context)), chunks.map((c) => metaJson(c))],
         )
       : { rows: [] };
     const idByOrdinal = new Map(inserted.rows.map((r) => [r.ordinal, r.id]));
