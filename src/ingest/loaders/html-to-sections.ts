@@ -1,64 +1,108 @@
-import { parse, type HTMLElement, type Node } from 'node-html-parser';
+import { Parser } from 'htmlparser2';
 import type { Section } from '../../types.js';
 
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'nav', 'head']);
 const BLOCK = new Set(['p', 'div', 'li', 'tr', 'br', 'section', 'article', 'table', 'ul', 'ol', 'pre', 'blockquote', 'dd', 'dt', 'figcaption', 'header', 'footer', 'main', 'aside']);
 
-/** Heading-sectioned plain text of an HTML document (also used for .docx, which mammoth turns into HTML). */
+/**
+ * Heading-sectioned plain text of an HTML document (also used for .docx, which mammoth turns into HTML).
+ * One streaming pass, no DOM: a DOM parser that repairs unclosed tags by moving children one by one, and a
+ * growing string trimmed at every block, each made a headingless 2 MB page take 30 s.
+ */
 export function htmlToSections(html: string): { title?: string; sections: Section[]; tags: string[] } {
-  const root = parse(html, { comment: false, blockTextElements: { script: false, style: false, pre: true } });
-  const title = root.querySelector('title')?.text.trim() || root.querySelector('h1')?.text.trim() || undefined;
-  const keywords = root.querySelector('meta[name="keywords"]')?.getAttribute('content');
-  const tags = keywords ? keywords.split(',').map((t) => t.trim()).filter(Boolean) : [];
-  const body = root.querySelector('body') ?? root;
-
   const sections: Section[] = [];
   const path: Array<{ level: number; title: string }> = [];
-  let buffer = '';
-  let full = '';
+  const tags: string[] = [];
+  let titleParts: string[] | undefined;
+  let title: string | undefined;
+  let firstH1: string | undefined;
+  let skipDepth = 0;
+  let heading: { level: number; parts: string[] } | undefined;
+  let parts: string[] = [];
+  let length = 0;
   let sectionStart = 0;
+
   const flush = () => {
-    if (buffer.trim()) sections.push({ text: buffer.trim(), headingPath: path.map((h) => h.title), charStart: sectionStart });
-    full += buffer;
-    buffer = '';
-    sectionStart = full.length;
+    const text = parts.join('');
+    const trimmed = text.trim();
+    if (trimmed) sections.push({ text: trimmed, headingPath: path.map((h) => h.title), charStart: sectionStart });
+    length += text.length;
+    parts = [];
+    sectionStart = length;
   };
-  const walk = (node: Node) => {
-    if (node.nodeType === 3) {
-      buffer += decode(node.rawText).replace(/\s+/g, ' ');
-      return;
+  const endBlock = () => {
+    while (parts.length) {
+      const last = trimTrailingBlanks(parts.at(-1)!);
+      if (last) {
+        parts[parts.length - 1] = last;
+        break;
+      }
+      parts.pop();
     }
-    if (node.nodeType !== 1) return;
-    const el = node as HTMLElement;
-    const tag = el.rawTagName?.toLowerCase() ?? '';
-    if (SKIP.has(tag)) return;
-    const h = /^h([1-6])$/.exec(tag);
-    if (h) {
-      flush();
-      const level = Number(h[1]);
-      const text = el.text.replace(/\s+/g, ' ').trim();
-      while (path.length && path.at(-1)!.level >= level) path.pop();
-      if (text) path.push({ level, title: text });
-      buffer = `${text}\n\n`;
-      return;
-    }
-    for (const child of el.childNodes) walk(child);
-    if (BLOCK.has(tag)) buffer = buffer.replace(/[ \t]+$/, '') + '\n';
+    parts.push('\n');
   };
-  walk(body);
+
+  const parser = new Parser(
+    {
+      onopentag(name, attributes) {
+        if (name === 'title' && title === undefined) titleParts = [];
+        if (name === 'meta' && attributes.name?.toLowerCase() === 'keywords' && attributes.content) {
+          tags.push(...attributes.content.split(',').map((t) => t.trim()).filter(Boolean));
+        }
+        if (skipDepth || SKIP.has(name)) {
+          skipDepth++;
+          return;
+        }
+        const level = headingLevel(name);
+        if (level && !heading) {
+          flush();
+          heading = { level, parts: [] };
+        }
+      },
+      ontext(text) {
+        if (titleParts) titleParts.push(text);
+        if (skipDepth) return;
+        if (heading) heading.parts.push(text);
+        else parts.push(text.replace(/\s+/g, ' '));
+      },
+      onclosetag(name) {
+        if (name === 'title' && titleParts) {
+          title = titleParts.join('').replace(/\s+/g, ' ').trim();
+          titleParts = undefined;
+        }
+        if (skipDepth) {
+          skipDepth--;
+          return;
+        }
+        if (heading) {
+          if (headingLevel(name) !== heading.level) return;
+          const text = heading.parts.join('').replace(/\s+/g, ' ').trim();
+          if (heading.level === 1 && firstH1 === undefined && text) firstH1 = text;
+          while (path.length && path.at(-1)!.level >= heading.level) path.pop();
+          if (text) path.push({ level: heading.level, title: text });
+          parts.push(`${text}\n\n`);
+          heading = undefined;
+          return;
+        }
+        if (BLOCK.has(name)) endBlock();
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  if (heading) parts.push(heading.parts.join('').replace(/\s+/g, ' ')); // never closed: keep its text as text
   flush();
   for (const s of sections) s.text = s.text.replace(/\n{3,}/g, '\n\n').replace(/^ +/gm, '');
-  return { ...(title ? { title } : {}), sections, tags };
+  const shownTitle = title || firstH1;
+  return { ...(shownTitle ? { title: shownTitle } : {}), sections, tags };
 }
 
-function decode(text: string): string {
-  return text
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;|&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&amp;/g, '&');
+function headingLevel(tag: string): number {
+  return tag.length === 2 && tag[0] === 'h' && tag[1]! >= '1' && tag[1]! <= '6' ? Number(tag[1]) : 0;
+}
+
+function trimTrailingBlanks(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return end === text.length ? text : text.slice(0, end);
 }

@@ -1,19 +1,9 @@
-import matter from 'gray-matter';
 import type { LoadedDocument } from '../../types.js';
+import { parseFrontMatter } from './parse-front-matter.js';
 import { splitMarkdownSections } from './split-markdown-sections.js';
 
 export function loadMarkdown(text: string): LoadedDocument {
-  const warnings: string[] = [];
-  let body = text;
-  let data: Record<string, unknown> = {};
-  try {
-    const parsed = matter(text);
-    body = parsed.content;
-    data = parsed.data;
-  } catch (error) {
-    warnings.push(`front matter ignored: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const offset = text.length - body.length;
+  const { data, body, bodyOffset: offset, warnings } = parseFrontMatter(text);
   const tags = Array.isArray(data.tags) ? data.tags.map(String) : typeof data.tags === 'string' ? data.tags.split(/[,\s]+/).filter(Boolean) : [];
   const sections = splitMarkdownSections(body, offset);
   const firstH1 = /^#[ \t]+(.+)$/m.exec(body)?.[1]?.trim();
