@@ -37,7 +37,8 @@ export const run: CommandRun = async (folders, options, ctx) => {
     if (!options.dryRun) store.finishRun(runId, status, summary);
     if (options.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else ctx.stdout.write(formatSummary(summary));
-    if (summary.stoppedEarly && summary.stoppedEarly !== 'interrupted') return 3;
+    if (summary.stoppedEarly === 'interrupted') return 130; // the shell's code for a run ended by Ctrl+C (128 + SIGINT)
+    if (summary.stoppedEarly) return 3;
     return summary.failures.length || summary.stoppedEarly ? 2 : 0;
   } catch (error) {
     if (!options.dryRun) store.finishRun(runId, 'failed', { error: (error as Error).message });
