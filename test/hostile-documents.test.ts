@@ -145,11 +145,15 @@ describe('hostile documents', () => {
     const child = spawn(process.execPath, [BIN, 'index', 'docs'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = exitOf(child);
     child.stdout.resume();
-    await waitForOutput(child.stderr, /indexed 100\/101 files/); // every note done, the .docx still parsing
-    const signalled = Date.now();
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(Date.now() - signalled).toBeLessThan(10_000);
+    try {
+      await waitForOutput(child.stderr, /indexed 100\/101 files/); // every note done, the .docx still parsing
+      const signalled = Date.now();
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(Date.now() - signalled).toBeLessThan(10_000);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL'); // a failed run must not leave the parse going
+    }
     expect((await search(work, 'pika')).length).toBeGreaterThan(0);
   }, 120_000);
 

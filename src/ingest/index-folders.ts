@@ -44,7 +44,7 @@ const GROUP_COMMIT_FILES = 24;
 const GROUP_COMMIT_MS = 150;
 const PARSER_THREADS = 2;
 /** Text and Markdown up to this size parse in-thread (linear, milliseconds): a thread round trip would cost more. */
-const IN_THREAD_PARSE_BYTES = 0;
+const IN_THREAD_PARSE_BYTES = 64 * 1024;
 
 /**
  * Makes the index match the folders: new and changed files are parsed, chunked and embedded (only chunk texts
