@@ -37,8 +37,12 @@ export const configSchema = z
         followSymlinks: z.boolean().default(false),
         /** Milliseconds one file may take to parse before it is reported and skipped. */
         fileTimeoutMs: z.number().int().positive().default(60_000),
+        /** Bytes a zipped document (.docx) may unpack to; more is refused as a zip bomb. */
+        maxInflatedBytes: z.number().int().positive().default(100 * 1024 * 1024),
+        /** Heap limit of each document-parser thread, in MB; a file that needs more fails alone. */
+        parserMemoryMb: z.number().int().min(64).default(1024),
       })
-      .default({ maxFileBytes: 50 * 1024 * 1024, followSymlinks: false, fileTimeoutMs: 60_000 }),
+      .default({ maxFileBytes: 50 * 1024 * 1024, followSymlinks: false, fileTimeoutMs: 60_000, maxInflatedBytes: 100 * 1024 * 1024, parserMemoryMb: 1024 }),
     embedding: z
       .object({
         /** Defaults per provider: local-hash-v1, or amazon.titan-embed-text-v2:0 on Bedrock. */

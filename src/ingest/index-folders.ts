@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { IndexMismatchError, isAbortError, KbError, LoadError, ModelCallError, UsageError } from '../errors.js';
@@ -10,7 +9,8 @@ import type { ChunkDraft, LoadedDocument } from '../types.js';
 import { type ChunkingOptions, chunkDocument, chunkerKey } from './chunk-document.js';
 import { createEmbedScheduler } from './embed-texts.js';
 import { emptySummary, type IndexSummary } from './index-summary.js';
-import { loadDocument } from './loaders/load-document.js';
+import { createParsePool } from './parse-pool.js';
+import { readWalkedFile } from './read-walked-file.js';
 import { walkFiles, type WalkedFile } from './walk-files.js';
 
 export interface IndexProgress {
@@ -26,7 +26,7 @@ export interface IndexFoldersOptions {
   kbDir: string;
   embedder: Embedder;
   chunking: ChunkingOptions;
-  ingest: { maxFileBytes: number; followSymlinks: boolean; fileTimeoutMs: number };
+  ingest: { maxFileBytes: number; followSymlinks: boolean; fileTimeoutMs: number; maxInflatedBytes?: number; parserMemoryMb?: number };
   maxConcurrency?: number;
   dryRun?: boolean;
   /** Re-process every document (re-parse, re-chunk; stored vectors of the configured model are reused), and accept a change of embedding model. */
@@ -44,6 +44,9 @@ export interface IndexFoldersOptions {
 const MAX_CONSECUTIVE_MODEL_FAILURES = 3;
 const GROUP_COMMIT_FILES = 24;
 const GROUP_COMMIT_MS = 150;
+const PARSER_THREADS = 2;
+/** Text and Markdown up to this size parse in-thread (linear, milliseconds): a thread round trip would cost more. */
+const IN_THREAD_PARSE_BYTES = 64 * 1024;
 
 /**
  * Makes the index match the folders: new and changed files are parsed, chunked and embedded (only chunk texts
@@ -135,9 +138,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
 
   const processFile = async (file: WalkedFile): Promise<void> => {
     const previous = existing.get(file.absPath);
-    // Synchronous: for files of a few KB, the thread-pool round trips of an async read (open, stat, read, close)
-    // cost more than the read, and the pool competes with the HNSW worker for two cores (bench:ingest: -12%).
-    const data = readFileSync(file.absPath);
+    const data = readWalkedFile(file, options.ingest);
     const contentHash = createHash('sha256').update(data).digest('hex');
     if (!options.rebuild && previous && previous.contentHash === contentHash && previous.chunkerKey === ck && previous.embedKey === ek) {
       summary.files.unchanged++;
@@ -164,7 +165,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       drafts = store.chunkDraftsOf(twin.id);
       summary.files.copied++;
     } else {
-      const loaded = await withTimeout(loadDocument(file.path, data), options.ingest.fileTimeoutMs, file.path);
+      const loaded = await parsers.parse(file.path, data, { timeoutMs: options.ingest.fileTimeoutMs, ...(signal ? { signal } : {}) });
       doc = loaded;
       drafts = await chunkDocument(loaded, chunking);
     }
@@ -275,6 +276,12 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       }
     }
   };
+  const parsers = createParsePool({
+    size: PARSER_THREADS,
+    memoryMb: options.ingest.parserMemoryMb ?? 1024,
+    limits: { maxInflatedBytes: options.ingest.maxInflatedBytes ?? 100 * 1024 * 1024 },
+    inThreadBytes: IN_THREAD_PARSE_BYTES,
+  });
   const queue = [...todo];
   // Several files in flight keep a remote embedder busy; the scheduler bounds the actual requests.
   const parallelFiles = embedder.capabilities.parallelCalls ? Math.max(2, Math.min(options.maxConcurrency ?? 16, 32)) : 4;
@@ -300,7 +307,8 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     }
     if (vectorIndex) await vectorIndex.save(store.generation());
   } finally {
-    // Whatever happened, the worker thread must not outlive the run (it would keep the process alive).
+    // Whatever happened, the worker threads must not outlive the run (they would keep the process alive).
+    await parsers.close();
     await vectorIndex?.close();
   }
   // A real run reports and prices what the service counted; a dry run can only estimate.
@@ -316,16 +324,4 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
 function splitKey(key: string): [string, number] {
   const at = key.lastIndexOf('@');
   return [key.slice(0, at), Number(key.slice(at + 1))];
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, path: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LoadError(path, `parsing took longer than ${ms / 1000} s (ingest.fileTimeoutMs); skipped`, { code: 'TIMEOUT' })), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

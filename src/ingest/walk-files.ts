@@ -8,6 +8,8 @@ export interface WalkedFile {
   /** Display path: the root's folder name, then the path inside it, with POSIX separators. */
   path: string;
   root: string;
+  /** The root's real path: what the reader checks the opened file against. */
+  rootReal: string;
   size: number;
   mtimeMs: number;
 }
@@ -94,7 +96,8 @@ export async function walkFiles(root: string, { maxFileBytes, followSymlinks }: 
         await visit(abs);
         continue;
       }
-      if (!isFile) continue;
+      // Not a folder: a file, or a pipe, socket or device with a document's name. Those go on to the reader,
+      // which refuses them with a reason: it must check the opened file anyway (the walk's view can be stale).
       if (entry.name === '.kbignore') continue;
       if (entry.name.startsWith('.')) {
         skipped.push({ path: display(abs), reason: 'hidden file' });
@@ -119,7 +122,7 @@ export async function walkFiles(root: string, { maxFileBytes, followSymlinks }: 
         skipped.push({ path: display(abs), reason: `larger than the ${Math.round(maxFileBytes / 1048576)} MB limit (ingest.maxFileBytes)` });
         continue;
       }
-      files.push({ absPath: abs, path: display(abs), root, size: s.size, mtimeMs: Math.floor(s.mtimeMs) });
+      files.push({ absPath: abs, path: display(abs), root, rootReal, size: s.size, mtimeMs: Math.floor(s.mtimeMs) });
     }
   };
   await visit(root);

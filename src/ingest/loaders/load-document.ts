@@ -3,6 +3,7 @@ import { LoadError } from '../../errors.js';
 import type { DocumentFormat, LoadedDocument } from '../../types.js';
 import { htmlToSections } from './html-to-sections.js';
 import { loadMarkdown } from './load-markdown.js';
+import { FrontMatterError } from './parse-front-matter.js';
 
 export const FORMAT_BY_EXTENSION: Record<string, DocumentFormat> = {
   '.md': 'markdown',
@@ -19,8 +20,15 @@ export function formatOf(path: string): DocumentFormat | undefined {
   return FORMAT_BY_EXTENSION[extname(path).toLowerCase()];
 }
 
+export interface LoadLimits {
+  /** Most bytes a zipped format (.docx) may unpack to. */
+  maxInflatedBytes: number;
+}
+
+export const DEFAULT_LOAD_LIMITS: LoadLimits = { maxInflatedBytes: 100 * 1024 * 1024 };
+
 /** Parses one file's bytes by its extension. Throws LoadError naming the file and the reason. */
-export async function loadDocument(path: string, data: Buffer): Promise<LoadedDocument> {
+export async function loadDocument(path: string, data: Buffer, limits: LoadLimits = DEFAULT_LOAD_LIMITS): Promise<LoadedDocument> {
   const format = formatOf(path);
   if (!format) throw new LoadError(path, `unsupported file type ${extname(path) || '(none)'}`, { code: 'UNSUPPORTED' });
   if (data.length === 0) throw new LoadError(path, 'the file is empty', { code: 'EMPTY' });
@@ -28,15 +36,24 @@ export async function loadDocument(path: string, data: Buffer): Promise<LoadedDo
   if (format === 'pdf') {
     doc = await (await import('./load-pdf.js')).loadPdf(path, new Uint8Array(data));
   } else if (format === 'docx') {
-    doc = await (await import('./load-docx.js')).loadDocx(path, data);
+    doc = await (await import('./load-docx.js')).loadDocx(path, data, limits);
   } else {
     const text = decodeText(path, data);
-    if (format === 'markdown') doc = await loadMarkdown(text);
+    if (format === 'markdown') doc = await markdown(path, text);
     else if (format === 'html') doc = { format, metadata: {}, warnings: [], ...htmlToSections(text) };
     else doc = { format, tags: [], metadata: {}, warnings: [], sections: [{ text, headingPath: [], charStart: 0 }] };
   }
   if (!doc.sections.some((s) => s.text.trim())) throw new LoadError(path, 'no text could be extracted (the document is empty)', { code: 'EMPTY' });
   return doc;
+}
+
+async function markdown(path: string, text: string): Promise<LoadedDocument> {
+  try {
+    return await loadMarkdown(text);
+  } catch (error) {
+    if (error instanceof FrontMatterError) throw new LoadError(path, error.reason, { code: error.code });
+    throw error;
+  }
 }
 
 function decodeText(path: string, data: Buffer): string {
