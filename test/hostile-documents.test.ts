@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { openStore } from '../src/store/sqlite-store.js';
 import { makeDocx } from './make-docx.js';
 import { tempDir } from './temp-dir.js';
 
@@ -182,6 +183,8 @@ describe('hostile documents', () => {
     writeFileSync(join(root, 'bomb.docx'), await makeDocx({ xmlBytes: 200 * 1048576 }));
     writeFileSync(join(work, 'kb.config.json'), JSON.stringify({ roots: [root], server: { port: 0, logLevel: 'warn' } }));
 
+    // kb serve refuses a folder with no knowledge base: start from an empty one, which the index job fills.
+    openStore(join(work, '.kb')).close();
     const server = spawn(process.execPath, [BIN, 'serve'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = exitOf(server);
     server.stderr.resume();

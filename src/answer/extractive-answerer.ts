@@ -71,10 +71,16 @@ function joinUnits(texts: string[]): string {
  * long") does not outrank a unit that has the question's subject. A small prior favours better-ranked
  * sources and penalises run-on units.
  */
+// "How long / how many / how much / how often / what percentage…" asks for an amount: a unit that states one
+// ("30 days", "$500", "twice a year") answers it, one that only shares the subject's words does not.
+const ASKS_QUANTITY = /^\s*(?:how (?:long|many|much|often|far|big|large|old|soon)|what (?:percentage|share|amount|size|limit)|when)\b/i;
+const QUANTITY = /\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|once|twice|daily|weekly|monthly|annually|yearly)\b/i;
+
 function score(question: string, candidates: Candidate[]): void {
   const qTerms = [...new Set(analyzeTerms(question))];
   const weight = new Map(qTerms.map((t) => [t, Math.log(1 + candidates.length / (1 + candidates.filter((c) => c.terms.has(t)).length))]));
   const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
+  const wantsQuantity = ASKS_QUANTITY.test(question);
   for (const c of candidates) {
     let covered = 0;
     let matched = 0;
@@ -90,7 +96,8 @@ function score(question: string, candidates: Candidate[]): void {
       }
     }
     const coordination = Math.sqrt(matched / Math.max(1, qTerms.length));
-    c.score = (covered / total) * coordination * (1 - 0.04 * (c.source.n - 1)) * (c.unit.text.length > 400 ? 0.85 : 1);
+    const answersKind = wantsQuantity && QUANTITY.test(c.unit.text) ? 1.3 : 1;
+    c.score = (covered / total) * coordination * answersKind * (1 - 0.04 * (c.source.n - 1)) * (c.unit.text.length > 400 ? 0.85 : 1);
   }
 }
 

@@ -1,8 +1,17 @@
-import { parse } from 'node-html-parser';
+import { isTag, type ChildNode } from 'domhandler';
+import { parseDocument } from 'htmlparser2';
+
+const DROPPED = new Set(['script', 'style', 'noscript', 'template', 'svg']);
 
 /** The readable text of an HTML fragment (a raw HTML block in Markdown): tags, comments, scripts dropped. */
 export function htmlFragmentText(html: string): string {
-  const root = parse(html, { comment: false, blockTextElements: { script: false, style: false, noscript: false } });
-  for (const el of root.querySelectorAll('script, style, noscript, template, svg')) el.remove();
-  return root.text.replace(/\s+/g, ' ').trim();
+  const parts: string[] = [];
+  const walk = (nodes: ChildNode[]) => {
+    for (const node of nodes) {
+      if (node.type === 'text') parts.push(node.data);
+      else if (isTag(node) && !DROPPED.has(node.name.toLowerCase())) walk(node.children);
+    }
+  };
+  walk(parseDocument(html, { decodeEntities: true }).children);
+  return parts.join('').replace(/\s+/g, ' ').trim();
 }
