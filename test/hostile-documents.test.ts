@@ -181,7 +181,7 @@ describe('hostile documents', () => {
     const root = join(work, 'docs');
     makeFrontMatterCorpus(root, marker);
     writeFileSync(join(root, 'bomb.docx'), await makeDocx({ xmlBytes: 200 * 1048576 }));
-    writeFileSync(join(work, 'kb.config.json'), JSON.stringify({ roots: [root], server: { port: 0, logLevel: 'warn' } }));
+    writeFileSync(join(work, 'kb.config.json'), JSON.stringify({ roots: [root], server: { port: 0, logLevel: 'warn', rateLimitPerMinute: 100_000 } }));
 
     // kb serve refuses a folder with no knowledge base: start from an empty one, which the index job fills.
     openStore(join(work, '.kb')).close();
