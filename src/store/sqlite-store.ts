@@ -7,26 +7,9 @@ import { filterSql, hasFilters } from './filter-sql.js';
 import { matchDocumentGlob } from './match-document-glob.js';
 import { checkSchema, migrate } from './schema.js';
 
-export interface DocumentRow {
-  id: number;
-  absPath: string;
-  root: string;
-  path: string;
-  format: DocumentFormat;
-  title?: string;
-  tags: string[];
-  metadata: Record<string, unknown>;
-  warnings: string[];
-  contentHash: string;
-  size: number;
-  mtimeMs: number;
-  chunkerKey: string;
-  embedKey: string;
-  indexedAt: string;
-  chunkCount?: number;
-}
-
-export type NewDocument = Omit<DocumentRow, 'id' | 'indexedAt' | 'chunkCount'>;
+// The row shapes are the store contract's (kb-store.ts); re-exported for the callers that still import them here.
+import type { DocumentRow, FailedFile, NewDocument } from './kb-store.js';
+export type { DocumentRow, FailedFile, NewDocument };
 
 interface RawDoc {
   id: number; abs_path: string; root: string; path: string; format: DocumentFormat; title: string | null; tags: string; metadata: string;
@@ -56,13 +39,6 @@ const CHUNK_COLUMNS = 'c.id, c.document_id, d.path, c.ordinal, c.text, c.page, c
 
 export type SqliteStore = ReturnType<typeof openStore>;
 
-export interface FailedFile {
-  contentHash: string;
-  size: number;
-  mtimeMs: number;
-  chunkerKey: string;
-  reason: string;
-}
 
 /**
  * The source of truth: documents, chunks with provenance, vectors, FTS5 and index metadata in one SQLite
