@@ -111,6 +111,12 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/serve-command.js'),
   },
   {
+    name: 'mcp',
+    summary: 'serve the knowledge base to MCP clients (assistants, agents) over standard input and output',
+    options: [],
+    load: () => import('./commands/mcp-command.js'),
+  },
+  {
     name: 'models',
     summary: 'the model catalogue (limits, prices, regions), the configured models marked; on Bedrock, what your account offers in the region',
     options: [jsonOption],
