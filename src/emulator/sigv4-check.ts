@@ -17,6 +17,8 @@ export interface AuthOptions {
    * signature is checked. Otherwise an unknown key id is rejected and the signature is verified in full.
    */
   secrets?: Record<string, string>;
+  /** Looks a secret up instead of `secrets` (a key store that can change while running); undefined: unknown key. */
+  secretFor?: (accessKeyId: string) => string | undefined;
   now?: number;
 }
 
@@ -29,7 +31,7 @@ const MAX_SKEW_MS = 15 * 60_000;
  * 15 minutes from now, with `host` (or `:authority`) and `x-amz-date` among the signed headers. The region
  * in the scope is not compared with anything; the signature itself is checked only for keys in `secrets`.
  */
-export async function checkAuthorization(request: ReceivedRequest, { secrets = {}, now = Date.now() }: AuthOptions = {}): Promise<'bearer' | 'sigv4'> {
+export async function checkAuthorization(request: ReceivedRequest, { secrets = {}, secretFor, now = Date.now() }: AuthOptions = {}): Promise<'bearer' | 'sigv4'> {
   const authorization = header(request, 'authorization');
   // What bedrock-runtime answers an unsigned request (its body key is "Message"; the SDK reads either case):
   // https://github.com/karthink/gptel/issues/1397
@@ -66,9 +68,9 @@ export async function checkAuthorization(request: ReceivedRequest, { secrets = {
     throw invalidSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
   if (!signedHeaders.includes('x-amz-date')) throw invalidSignature("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
-  if (Object.keys(secrets).length === 0) return 'sigv4';
+  if (!secretFor && Object.keys(secrets).length === 0) return 'sigv4';
 
-  const secretAccessKey = secrets[accessKeyId];
+  const secretAccessKey = secretFor ? secretFor(accessKeyId) : Object.hasOwn(secrets, accessKeyId) ? secrets[accessKeyId] : undefined;
   if (secretAccessKey === undefined) {
     throw new ServiceError('UnrecognizedClientException', 403, 'The security token included in the request is invalid.');
   }
