@@ -117,6 +117,13 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/mcp-command.js'),
   },
   {
+    name: 'watch',
+    summary: 'keep the index in sync as files in the folders change (debounced kb index runs)',
+    args: '[folders...]',
+    options: [{ ...jsonOption, description: 'one JSON line per sync run' }],
+    load: () => import('./commands/watch-command.js'),
+  },
+  {
     name: 'models',
     summary: 'the model catalogue (limits, prices, regions), the configured models marked; on Bedrock, what your account offers in the region',
     options: [jsonOption],
