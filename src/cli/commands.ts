@@ -124,6 +124,17 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/watch-command.js'),
   },
   {
+    name: 'keys',
+    summary: 'API keys scoped to collections: create (the key is printed once), list, revoke',
+    args: '<action> [name]',
+    options: [
+      jsonOption,
+      { flags: '--collection <names>', description: 'collections the key may use (comma list; * for all)', parse: 'list' },
+      { flags: '--role <role>', description: 'reader (query, retrieve, read documents) or admin (default reader)' },
+    ],
+    load: () => import('./commands/keys-command.js'),
+  },
+  {
     name: 'models',
     summary: 'the model catalogue (limits, prices, regions), the configured models marked; on Bedrock, what your account offers in the region',
     options: [jsonOption],
