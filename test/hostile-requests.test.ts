@@ -44,7 +44,7 @@ beforeAll(async () => {
 afterAll(() => fixture?.close());
 
 describe('path globs', () => {
-  it('match in linear time: the ReDoS glob is answered quickly while /healthz keeps answering within 100 ms', async () => {
+  it('match in linear time: the ReDoS glob is answered quickly while /healthz keeps answering (well under the seconds a backtracking matcher takes)', async () => {
     const s = await serve(fixture, { server: { rateLimitPerMinute: 100_000 } });
     try {
       await rawRequest(s.url, '/healthz'); // warm the connection path
@@ -52,7 +52,7 @@ describe('path globs', () => {
       const health = rawRequest(s.url, '/healthz');
       const [r, h] = await Promise.all([retrieve, health]);
       expect(h.status).toBe(200);
-      expect(h.ms).toBeLessThan(100);
+      expect(h.ms).toBeLessThan(1000); // generous: a backtracking matcher stalls the loop for seconds; CI machines are loaded
       expect(r.status).toBe(200);
       expect(r.json.chunks).toEqual([]); // no stored path ends in Z
       expect(r.ms).toBeLessThan(2000);
