@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { IndexMismatchError, isAbortError, KbError, LoadError, ModelCallError, UsageError } from '../errors.js';
 import { type Embedder, embedderKey } from '../models/embedder.js';
@@ -11,7 +10,8 @@ import { createEmbedScheduler } from './embed-texts.js';
 import { emptySummary, type IndexSummary } from './index-summary.js';
 import { createParsePool } from './parse-pool.js';
 import { readWalkedFile } from './read-walked-file.js';
-import { walkFiles, type WalkedFile } from './walk-files.js';
+import type { WalkedFile } from './walk-files.js';
+import { appendAll, walkRoots } from './walk-roots.js';
 
 export interface IndexProgress {
   phase: 'scan' | 'index' | 'done';
@@ -79,16 +79,11 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   vectorIndexReady?.catch(() => undefined); // awaited below; a failure surfaces there
 
   // Scan
-  const walked: WalkedFile[] = [];
+  let walked: WalkedFile[];
   try {
-    for (const root of roots) {
-      const s = await stat(root).catch(() => undefined);
-      if (!s?.isDirectory()) throw new UsageError(`${root} is not a folder. Pass folders to index (e.g. kb index ./docs).`);
-      const { files, skipped } = await walkFiles(root, options.ingest);
-      walked.push(...files);
-      summary.skipped.push(...skipped);
-      onProgress?.({ phase: 'scan', done: walked.length, total: 0 });
-    }
+    const scan = await walkRoots(roots, options.ingest, (done) => onProgress?.({ phase: 'scan', done, total: 0 }));
+    walked = scan.files;
+    appendAll(summary.skipped, scan.skipped);
   } catch (error) {
     await (await vectorIndexReady?.catch(() => undefined))?.close();
     throw error;
