@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
+import { HASH_STEP_BYTES, hashFile } from './hash-file.js';
 import { blobToVector, type SqliteStore } from './sqlite-store.js';
 
 const { HierarchicalNSW } = hnswlib;
@@ -32,6 +32,7 @@ export class VectorIndex {
     private readonly kbDir: string,
     readonly embedKey: string,
     readonly dimensions: number,
+    private readonly hashStepBytes: number,
   ) {
     this.index = VectorIndex.empty(dimensions, 1024);
   }
@@ -43,9 +44,12 @@ export class VectorIndex {
     return index;
   }
 
-  /** Loads the saved index if it matches the database, else rebuilds it from the stored vectors. */
-  static open(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number): VectorIndex {
-    const vi = new VectorIndex(kbDir, embedKey, dimensions);
+  /**
+   * Loads the saved index if it matches the database, else rebuilds it from the stored vectors.
+   * `hashStepBytes` is the read step of the file checksum (tests shrink it to exercise the stepped read).
+   */
+  static open(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number, { hashStepBytes = HASH_STEP_BYTES } = {}): VectorIndex {
+    const vi = new VectorIndex(kbDir, embedKey, dimensions, hashStepBytes);
     if (!vi.tryLoad(store)) vi.rebuild(store);
     return vi;
   }
@@ -65,8 +69,8 @@ export class VectorIndex {
       const meta = JSON.parse(readFileSync(sidecar, 'utf8')) as Sidecar;
       const generation = store.generation();
       if (meta.embedKey !== this.embedKey || meta.dimensions !== this.dimensions || meta.generation !== generation) return false;
-      const bytes = readFileSync(index);
-      if (bytes.length !== meta.bytes || createHash('sha256').update(bytes).digest('hex') !== meta.sha256) return false;
+      const { bytes, sha256 } = hashFile(index, this.hashStepBytes);
+      if (bytes !== meta.bytes || sha256 !== meta.sha256) return false;
       const loaded = new HierarchicalNSW('cosine', this.dimensions);
       loaded.readIndexSync(index, true);
       // Deleted labels stay in getIdsList, so the live set comes from the database; counts must agree.
@@ -144,12 +148,9 @@ export class VectorIndex {
     const tmpSidecar = `${sidecar}.${process.pid}.tmp`;
     try {
       this.index.writeIndexSync(tmpIndex);
-      const bytes = readFileSync(tmpIndex);
+      const { bytes, sha256 } = hashFile(tmpIndex, this.hashStepBytes);
       renameSync(tmpIndex, index);
-      const meta: Sidecar = {
-        embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size,
-        bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'),
-      };
+      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size, bytes, sha256 };
       writeFileSync(tmpSidecar, JSON.stringify(meta));
       renameSync(tmpSidecar, sidecar);
       this.generation = generation;

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
+import { hashFile } from './hash-file.js';
 import type { SqliteStore } from './sqlite-store.js';
 import { VectorIndex } from './vector-index.js';
 
@@ -122,8 +122,8 @@ function checkHnsw(store: SqliteStore, kbDir: string, embedKey: string, dimensio
   }
   if (sidecar.embedKey !== embedKey) return `the vector index was built with ${sidecar.embedKey}, the database with ${embedKey}`;
   if (sidecar.generation !== store.generation()) return `the vector index is stale (generation ${sidecar.generation}, database ${store.generation()})`;
-  const bytes = readFileSync(file);
-  if (bytes.length !== sidecar.bytes || createHash('sha256').update(bytes).digest('hex') !== sidecar.sha256) {
+  const { bytes, sha256 } = hashFile(file);
+  if (bytes !== sidecar.bytes || sha256 !== sidecar.sha256) {
     return 'the vector index file does not match its recorded size and checksum (damaged or torn write)';
   }
   const index = new hnswlib.HierarchicalNSW('cosine', dimensions);
