@@ -34,15 +34,15 @@ export const run: CommandRun = async (_args, options, ctx) => {
       onRequest: (entry) => logger.info({ audit: true, ...entry }, 'bedrock-kb-api'),
     });
     app = createApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi } });
-    const authEnabled = app.authEnabled || keys.enabled;
-    server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled, insecureNoAuth: !!options.insecureNoAuth, kbApi });
+    // The REST routes know only KB_API_KEYS/server.apiKeys: key-store keys alone do not make a non-loopback bind safe.
+    server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth, kbApi });
     const documents = kb.store.counts().documents;
     if (options.json) ctx.stdout.write(`${JSON.stringify({ url: server.url, documents, apiKeys: apiKeys.length, answerModel: answerer.modelId })}\n`);
     else ctx.stdout.write(`Serving ${documents} documents on ${server.url} (${apiKeys.length ? `${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}` : 'no auth'}; answers by ${answerer.modelId}). Ctrl+C stops.\n`);
     for (const c of catalog.list()) {
       logger.info({ collection: c.name, knowledgeBaseId: c.knowledgeBaseId }, `collection ${c.name}: knowledge base id ${c.knowledgeBaseId}`);
     }
-    logger.info({ url: server.url, auth: authEnabled, keys: apiKeys.map((k) => ({ id: k.id, role: k.role })) }, 'listening');
+    logger.info({ url: server.url, auth: app.authEnabled, integrationsAuth: keys.enabled, keys: apiKeys.map((k) => ({ id: k.id, role: k.role })) }, 'listening');
     await new Promise<void>((resolve) => {
       if (ctx.signal?.aborted) return resolve();
       ctx.signal?.addEventListener('abort', () => resolve(), { once: true });
