@@ -100,3 +100,27 @@ describe('kb serve as a process', () => {
     expect((await fetch(`${url}/v1/collections`, { headers: { authorization: 'Bearer kb_not-a-key-0123456789' } })).status).toBe(401);
   });
 });
+
+describe('serverKbApiKeys', () => {
+  it('takes key-store keys for SigV4 and Bearer, REST keys as Bearer with their role on every collection, and is on when either has keys', async () => {
+    const { openKeyStore } = await import('../src/keys/key-store.js');
+    const { serverKbApiKeys } = await import('../src/keys/server-kb-api-keys.js');
+    const { parseApiKeys } = await import('../src/server/api-keys.js');
+    const keysDir = mkdtempSync(join(tmpdir(), 'kb-keys-'));
+    try {
+      const store = openKeyStore({ file: join(keysDir, 'keys.json'), secretFile: join(keysDir, 'secret') });
+      const rest = parseApiKeys('ops:admin:rest-key-0123456789abcdef');
+      expect(serverKbApiKeys(store, []).enabled).toBe(false);
+      const keys = serverKbApiKeys(store, rest);
+      expect(keys.enabled).toBe(true);
+      expect(keys.bearer('rest-key-0123456789abcdef')).toEqual({ name: 'ops', scopes: { '*': 'admin' } });
+      expect(keys.secretFor('ops')).toBeUndefined();
+      const { key } = store.create({ name: 'hr-bot', scopes: { hr: 'reader' } });
+      expect(keys.bearer(key)).toEqual({ name: 'hr-bot', scopes: { hr: 'reader' } });
+      expect(keys.secretFor('hr-bot')).toBe(key);
+      expect(keys.bearer('kb_wrong-0123456789abcdef')).toBeUndefined();
+    } finally {
+      rmSync(keysDir, { recursive: true, force: true });
+    }
+  });
+});
