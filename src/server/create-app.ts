@@ -27,6 +27,12 @@ import { indexJobRoutes } from './routes/index-jobs.js';
 import { queryRoutes } from './routes/query.js';
 import { retrieveRoutes } from './routes/retrieve.js';
 import { webPageRoutes } from './routes/web-page.js';
+import { bearerPrincipal, collectionRoutes } from './routes/collections.js';
+import type { KbApiKeys } from '../bedrock-kb-api/authenticate-request.js';
+import type { KbApiHandler } from '../bedrock-kb-api/kb-api-handler.js';
+import { kbApiRouter } from '../bedrock-kb-api/kb-api-router.js';
+import type { CollectionCatalog } from '../collections/collection-catalog.js';
+import { mcpHttpRouter } from '../mcp/mcp-http-router.js';
 
 const VERSION = '0.1.0';
 
@@ -48,6 +54,8 @@ export interface CreateAppOptions {
   indexJobs?: Pick<IndexJobsOptions, 'indexFolders' | 'createEmbedder'>;
   /** Invalid-key limit per address (default 20 a minute); tests inject the clock. */
   failedLogins?: FailedAuthLimiterOptions;
+  /** /mcp, /v1/collections and the Bedrock-compatible routes over these collections and keys (kb serve). */
+  integrations?: { catalog: CollectionCatalog; keys: KbApiKeys; kbApi: KbApiHandler };
 }
 
 export interface App {
@@ -58,7 +66,7 @@ export interface App {
 }
 
 /** The HTTP API and web page over an open knowledge base. Listening is start-server.ts's job. */
-export function createApp({ config, kb, answerer, apiKeys, logger, metrics, indexJobs, failedLogins }: CreateAppOptions): App {
+export function createApp({ config, kb, answerer, apiKeys, logger, metrics, indexJobs, failedLogins, integrations }: CreateAppOptions): App {
   const s = config.server;
   const log = logger ?? pino({ level: s.logLevel });
   const limiter = createModelCallLimiter(s.maxConcurrentModelCalls);
@@ -107,6 +115,12 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
   app.use(corsFor(s.corsOrigins));
 
   app.use(healthRoutes({ readiness }));
+  if (integrations) {
+    // Before any body parser: the Bedrock-compatible routes read the raw body, which SigV4 signs.
+    app.use(kbApiRouter(integrations.kbApi));
+    app.use(mcpHttpRouter({ catalog: integrations.catalog, authenticate: bearerPrincipal(integrations.keys), version: VERSION, maxBodyBytes: s.maxBodyBytes, shutdown: shutdown.signal }));
+    app.use(collectionRoutes(integrations));
+  }
   app.use(webPageRoutes({ authRequired: auth.enabled, maxQuestionChars: s.maxQuestionChars, model: answerer.modelId, kbDir: config.kbDir }));
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);

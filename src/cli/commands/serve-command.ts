@@ -1,4 +1,10 @@
 import { pino } from 'pino';
+import { createKbApiHandler } from '../../bedrock-kb-api/kb-api-handler.js';
+import { createCatalog, DEFAULT_COLLECTION } from '../../collections/collection-catalog.js';
+import { kbServiceOverOpenKb } from '../../collections/kb-service-over-open-kb.js';
+import { keyStorePaths } from '../../keys/key-store-paths.js';
+import { openKeyStore } from '../../keys/key-store.js';
+import { serverKbApiKeys } from '../../keys/server-kb-api-keys.js';
 import { createAnswerer } from '../../answer/create-answerer.js';
 import { mergeApiKeys, parseApiKeys } from '../../server/api-keys.js';
 import { type App, createApp } from '../../server/create-app.js';
@@ -20,12 +26,23 @@ export const run: CommandRun = async (_args, options, ctx) => {
     // Build the vector index now (if it is stale) rather than on the first query; an index built with another model fails here.
     kb.retriever.warm();
     const metrics = createMetrics({ processMetrics: true });
-    app = createApp({ config, kb, answerer, apiKeys, logger, metrics });
-    server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth });
+    // One collection (this kb dir) until the catalog reads collections from config.
+    const catalog = createCatalog([{ name: DEFAULT_COLLECTION, service: kbServiceOverOpenKb({ kb, answerer, minCoverage: config.retrieval.minCoverage }) }]);
+    const keys = serverKbApiKeys(openKeyStore(keyStorePaths(config.kbDir)), apiKeys);
+    const kbApi = createKbApiHandler({
+      catalog, keys, maxBodyBytes: config.server.maxBodyBytes,
+      onRequest: (entry) => logger.info({ audit: true, ...entry }, 'bedrock-kb-api'),
+    });
+    app = createApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi } });
+    // The REST routes know only KB_API_KEYS/server.apiKeys: key-store keys alone do not make a non-loopback bind safe.
+    server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth, kbApi });
     const documents = kb.store.counts().documents;
     if (options.json) ctx.stdout.write(`${JSON.stringify({ url: server.url, documents, apiKeys: apiKeys.length, answerModel: answerer.modelId })}\n`);
     else ctx.stdout.write(`Serving ${documents} documents on ${server.url} (${apiKeys.length ? `${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}` : 'no auth'}; answers by ${answerer.modelId}). Ctrl+C stops.\n`);
-    logger.info({ url: server.url, auth: app.authEnabled, keys: apiKeys.map((k) => ({ id: k.id, role: k.role })) }, 'listening');
+    for (const c of catalog.list()) {
+      logger.info({ collection: c.name, knowledgeBaseId: c.knowledgeBaseId }, `collection ${c.name}: knowledge base id ${c.knowledgeBaseId}`);
+    }
+    logger.info({ url: server.url, auth: app.authEnabled, integrationsAuth: keys.enabled, keys: apiKeys.map((k) => ({ id: k.id, role: k.role })) }, 'listening');
     await new Promise<void>((resolve) => {
       if (ctx.signal?.aborted) return resolve();
       ctx.signal?.addEventListener('abort', () => resolve(), { once: true });
