@@ -6,6 +6,20 @@ import { blobToVector, type SqliteStore } from './sqlite-store.js';
 
 const { HierarchicalNSW } = hnswlib;
 
+/** Graph settings new indexes are built with (the file keeps its own M and efConstruction once written). */
+export const HNSW_BUILD = { m: 16, efConstruction: 100 } as const;
+/** Settings of indexes saved before the sidecar recorded them. */
+const LEGACY_BUILD = { m: 12, efConstruction: 40 } as const;
+
+/**
+ * Search breadth for an index of `n` live vectors: 200 up to 1,000 vectors, plus 100 per doubling beyond,
+ * capped at 2,000, and never below `k`. Keeps recall@10 near exact search as the graph grows.
+ */
+export function searchEf(n: number, k: number): number {
+  const ef = 200 + 100 * Math.log2(Math.max(n, 1000) / 1000);
+  return Math.max(k, Math.min(2000, Math.max(200, Math.ceil(ef))));
+}
+
 interface Sidecar {
   embedKey: string;
   dimensions: number;
@@ -14,6 +28,9 @@ interface Sidecar {
   /** Size and SHA-256 of vectors.hnsw: hnswlib trusts its input and can crash on a damaged file. */
   bytes: number;
   sha256: string;
+  /** Build settings of the saved graph; absent in sidecars written before they were recorded (then 12 / 40). */
+  m?: number;
+  efConstruction?: number;
 }
 
 /**
@@ -27,6 +44,8 @@ export class VectorIndex {
   /** Generation of the database this index reflects. */
   generation = -1;
   rebuilt = false;
+  /** M and efConstruction of the graph in memory (a loaded file keeps the settings it was built with). */
+  build: { m: number; efConstruction: number } = { ...HNSW_BUILD };
 
   private constructor(
     private readonly kbDir: string,
@@ -39,8 +58,7 @@ export class VectorIndex {
 
   private static empty(dimensions: number, capacity: number) {
     const index = new HierarchicalNSW('cosine', dimensions);
-    index.initIndex({ maxElements: capacity, m: 12, efConstruction: 40, randomSeed: 42, allowReplaceDeleted: true });
-    index.setEf(100);
+    index.initIndex({ maxElements: capacity, m: HNSW_BUILD.m, efConstruction: HNSW_BUILD.efConstruction, randomSeed: 42, allowReplaceDeleted: true });
     return index;
   }
 
@@ -76,7 +94,8 @@ export class VectorIndex {
       // Deleted labels stay in getIdsList, so the live set comes from the database; counts must agree.
       const liveIds = (store.db.prepare('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash').pluck().all(this.embedKey) as number[]);
       if (liveIds.length !== meta.count) return false;
-      loaded.setEf(100);
+      // hnswlib reads M and efConstruction from the file itself; the sidecar only records them for reporting.
+      this.build = { m: meta.m ?? LEGACY_BUILD.m, efConstruction: meta.efConstruction ?? LEGACY_BUILD.efConstruction };
       this.index = loaded;
       this.live = new Set(liveIds);
       this.generation = generation;
@@ -92,6 +111,7 @@ export class VectorIndex {
     const items = [...store.liveVectors(this.embedKey)];
     this.index = VectorIndex.empty(this.dimensions, Math.max(1024, Math.ceil(items.length * 1.25)));
     this.live = new Set();
+    this.build = { ...HNSW_BUILD };
     for (const { id, vector } of items) this.add(id, vector);
     this.generation = generation;
     this.rebuilt = true;
@@ -135,7 +155,7 @@ export class VectorIndex {
   search(vector: ArrayLike<number>, k: number, allow?: Set<number>): Array<{ id: number; similarity: number }> {
     const n = Math.min(k, allow ? Math.min(allow.size, this.live.size) : this.live.size);
     if (n <= 0) return [];
-    if (this.index.getEf() < n) this.index.setEf(n);
+    this.index.setEf(searchEf(this.live.size, n));
     const filter = allow ? (label: number) => allow.has(label) : undefined;
     const { neighbors, distances } = this.index.searchKnn(Array.from(vector), n, filter);
     return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
@@ -150,7 +170,7 @@ export class VectorIndex {
       this.index.writeIndexSync(tmpIndex);
       const { bytes, sha256 } = hashFile(tmpIndex, this.hashStepBytes);
       renameSync(tmpIndex, index);
-      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size, bytes, sha256 };
+      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size, bytes, sha256, ...this.build };
       writeFileSync(tmpSidecar, JSON.stringify(meta));
       renameSync(tmpSidecar, sidecar);
       this.generation = generation;

@@ -31,7 +31,7 @@ export async function searchVectors(pool: Pool, embedKey: string, vector: ArrayL
 }
 
 const configured = new WeakSet<PoolClient>();
-/** Once per connection: hnswlib in the SQLite store searches with ef 100; iterative scans keep filtered searches at k results. */
+/** Once per connection: ef_search 100 (the SQLite store's hnswlib now searches wider, see searchEf); iterative scans keep filtered searches at k results. */
 async function configure(client: PoolClient): Promise<void> {
   if (configured.has(client)) return;
   await client.query("SET hnsw.ef_search = 100; SET hnsw.iterative_scan = 'relaxed_order'");
