@@ -31,10 +31,13 @@ export async function searchVectors(pool: Pool, embedKey: string, vector: ArrayL
 }
 
 const configured = new WeakSet<PoolClient>();
-/** Once per connection: ef_search 100 (the SQLite store's hnswlib now searches wider, see searchEf); iterative scans keep filtered searches at k results. */
+/**
+ * Once per connection: ef_search 200, the floor of the SQLite store's searchEf (which grows with the index; here it
+ * stays fixed until the store scales it by size); iterative scans keep filtered searches at k results.
+ */
 async function configure(client: PoolClient): Promise<void> {
   if (configured.has(client)) return;
-  await client.query("SET hnsw.ef_search = 100; SET hnsw.iterative_scan = 'relaxed_order'");
+  await client.query("SET hnsw.ef_search = 200; SET hnsw.iterative_scan = 'relaxed_order'");
   configured.add(client);
 }
 
