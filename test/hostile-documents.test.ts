@@ -1,7 +1,8 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { exitOf, waitForOutput } from './child-output.js';
 import { openStore } from '../src/store/sqlite-store.js';
 import { makeDocx } from './make-docx.js';
 import { tempDir } from './temp-dir.js';
@@ -43,27 +44,6 @@ const reasonOf = (summary: Summary, path: string) => summary.failures.find((f) =
 async function search(cwd: string, word: string): Promise<string[]> {
   const ran = await kb(['search', word, '--json'], cwd);
   return [...new Set((JSON.parse(ran.stdout) as { results: Array<{ path: string }> }).results.map((r) => r.path))];
-}
-
-/** Resolves with the first match of `pattern` in what the stream has printed so far. */
-function waitForOutput(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpMatchArray> {
-  let seen = '';
-  return new Promise((resolveMatch, reject) => {
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const m = pattern.exec(seen);
-      if (m) {
-        stream.off('data', onData);
-        resolveMatch(m);
-      }
-    };
-    stream.on('data', onData);
-    stream.once('end', () => reject(new Error(`ended without printing ${pattern}:\n${seen}`)));
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((done) => child.once('exit', (code) => done(code)));
 }
 
 /** Markdown whose front matter, in gray-matter's `js` engine, writes `marker`: run, it would prove code execution. */

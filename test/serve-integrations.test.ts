@@ -6,28 +6,12 @@ import { BedrockAgentRuntimeClient, RetrieveCommand } from '@aws-sdk/client-bedr
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitOf, waitForOutput } from './child-output.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { indexWithCli, memoryCtx } from './server-fixture.js';
 import { DATA_DIR } from './temp-dir.js';
 
 const BIN = join(resolve(import.meta.dirname, '..'), 'dist', 'src', 'cli', 'bin.js');
-
-/** Resolves with the first match of `pattern` in what the stream prints. */
-function waitForOutput(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpMatchArray> {
-  let seen = '';
-  return new Promise((resolveMatch, reject) => {
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const m = pattern.exec(seen);
-      if (m) {
-        stream.off('data', onData);
-        resolveMatch(m);
-      }
-    };
-    stream.on('data', onData);
-    stream.once('end', () => reject(new Error(`ended without printing ${pattern}:\n${seen}`)));
-  });
-}
 
 let dir: string;
 let server: ChildProcess;
@@ -49,7 +33,7 @@ beforeAll(async () => {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(KB_|AWS_)/.test(k)) env[k] = v;
   server = spawn(process.execPath, [BIN, 'serve', '--kb-dir', kbDir, '--port', '0'], { cwd: dir, env: { ...env, KB_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  exited = new Promise((done) => server.once('exit', (code) => done(code)));
+  exited = exitOf(server);
   const idLine = waitForOutput(server.stderr!, /knowledge base id ([0-9a-zA-Z]{10})/);
   [, url] = (await waitForOutput(server.stdout!, /on (http:\/\/\S+) /)) as [string, string];
   [, kbId] = (await idLine) as [string, string];
