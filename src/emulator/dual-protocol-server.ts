@@ -18,7 +18,16 @@ export interface EmulatorResponse {
 export interface DualProtocolServer {
   /** Resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
-  close(): Promise<void>;
+  /** Stops accepting; open requests get up to `graceMs` (default 0: cut at once), then every socket is cut. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface DualProtocolOptions {
+  /** A connection that sends no byte within this is dropped (it never reaches either HTTP server's own timers). */
+  firstByteTimeoutMs?: number;
+  /** HTTP/1 `headersTimeout` and `requestTimeout` (Node's defaults when unset). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -26,16 +35,29 @@ export interface DualProtocolServer {
  * Node 20's http2.createServer only honours `allowHTTP1` with TLS, so the first bytes of each connection pick
  * the protocol: an HTTP/2 connection opens with the "PRI * HTTP/2.0" preface, no HTTP/1 method is "PRI".
  */
-export function createDualProtocolServer(handler: (req: EmulatorRequest, res: EmulatorResponse) => void): DualProtocolServer {
+export function createDualProtocolServer(
+  handler: (req: EmulatorRequest, res: EmulatorResponse) => void,
+  { firstByteTimeoutMs, headersTimeoutMs, requestTimeoutMs }: DualProtocolOptions = {},
+): DualProtocolServer {
   const h2 = http2.createServer({}, handler);
-  const h1 = http.createServer(handler);
+  // Node checks headersTimeout/requestTimeout on this interval (default 30 s); a short limit needs a short interval.
+  const h1 = http.createServer({ connectionsCheckingInterval: Math.min(30_000, headersTimeoutMs ?? 30_000) }, handler);
+  if (headersTimeoutMs !== undefined) h1.headersTimeout = headersTimeoutMs;
+  if (requestTimeoutMs !== undefined) h1.requestTimeout = requestTimeoutMs;
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
   const sockets = new Set<net.Socket>();
   const front = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     // A client that resets before sending anything must not crash the emulator.
     socket.on('error', () => socket.destroy());
+    if (firstByteTimeoutMs) socket.setTimeout(firstByteTimeoutMs, () => socket.destroy());
     socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
       socket.pause();
       if (first.subarray(0, 3).toString('latin1') === 'PRI') {
         h2.emit('connection', replaying(socket, first));
@@ -50,15 +72,31 @@ export function createDualProtocolServer(handler: (req: EmulatorRequest, res: Em
     listen(port, host) {
       return new Promise((resolve, reject) => {
         front.once('error', reject);
-        front.listen(port, host, () => resolve((front.address() as net.AddressInfo).port));
+        front.listen(port, host, () => {
+          // h1 never listens itself (it is handed sockets), and Node starts enforcing headersTimeout and
+          // requestTimeout on a server's 'listening' event: without this, a slow-header client is never cut.
+          h1.emit('listening');
+          resolve((front.address() as net.AddressInfo).port);
+        });
       });
     },
-    close() {
+    close(graceMs = 0) {
       return new Promise((resolve) => {
-        front.close(() => resolve());
-        h2.close();
+        const cut = () => {
+          for (const socket of sockets) socket.destroy();
+        };
+        const timer = setTimeout(cut, graceMs);
+        timer.unref();
+        front.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
         h1.close();
-        for (const socket of sockets) socket.destroy();
+        h1.closeIdleConnections();
+        h2.close();
+        // Lets open streams finish, then ends the session (an idle SDK connection ends at once).
+        for (const session of sessions) session.close();
+        if (graceMs <= 0) cut();
       });
     },
   };

@@ -30,6 +30,9 @@ export function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** Slow-header and slow-body clients must not hold sockets for long; responses (streams) are not limited. */
+const SLOW_CLIENT_LIMITS = { firstByteTimeoutMs: 15_000, headersTimeoutMs: 15_000, requestTimeoutMs: 60_000 };
+
 /** Listens on host:port. Refuses to serve without auth on anything but loopback unless told it is on purpose. */
 export async function startServer({ app, host, port, authEnabled, insecureNoAuth = false, kbApi }: StartServerOptions): Promise<RunningServer> {
   if (!authEnabled && !isLoopback(host) && !insecureNoAuth) {
@@ -40,9 +43,8 @@ export async function startServer({ app, host, port, authEnabled, insecureNoAuth
   }
   if (kbApi) return startDual(app, kbApi, host, port);
   const server = createServer(app);
-  // Slow-header and slow-body clients must not hold sockets for long; responses (streams) are not limited.
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 60_000;
+  server.headersTimeout = SLOW_CLIENT_LIMITS.headersTimeoutMs;
+  server.requestTimeout = SLOW_CLIENT_LIMITS.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new UsageError(`Port ${port} on ${host} is in use; pick another with --port.`, { cause: error }) : error);
@@ -73,10 +75,10 @@ export async function startServer({ app, host, port, authEnabled, insecureNoAuth
 }
 
 async function startDual(app: RequestListener, kbApi: KbApiHandler, host: string, port: number): Promise<RunningServer> {
-  const dual = serveHttp1AndH2c(app, kbApi);
+  const dual = serveHttp1AndH2c(app, kbApi, SLOW_CLIENT_LIMITS);
   const bound = await dual.listen(port, host).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE' ? new UsageError(`Port ${port} on ${host} is in use; pick another with --port.`, { cause: error }) : error;
   });
   const shownHost = host.includes(':') ? `[${host.replace(/^\[|\]$/g, '')}]` : host;
-  return { url: `http://${shownHost}:${bound}`, port: bound, close: () => dual.close() };
+  return { url: `http://${shownHost}:${bound}`, port: bound, close: (graceMs = 10_000) => dual.close(graceMs) };
 }
