@@ -1,3 +1,4 @@
+import { CONTEXT_FIELD_WEIGHT } from './kb-store.js';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -44,13 +45,6 @@ export type SqliteStore = ReturnType<typeof openStore>;
  * The source of truth: documents, chunks with provenance, vectors, FTS5 and index metadata in one SQLite
  * file (WAL, so readers see a consistent snapshot while one writer commits file by file).
  */
-/**
- * BM25 weight of the title + heading path field against the body (1), calibrated on SciFact train with
- * `npm run eval:scifact`: a query term in a chunk's title says more about it than one in its text. Keyword
- * nDCG@10 at weights 1, 2, 3, 5: 0.704, 0.705, 0.704, 0.701 (title as plain body text: 0.703).
- */
-export const CONTEXT_FIELD_WEIGHT = 2;
-
 export function openStore(kbDir: string, { readonly = false }: { readonly?: boolean } = {}) {
   const file = join(kbDir, 'kb.sqlite');
   const { db, cleanup } = readonly ? openForReading(file) : { db: new Database((mkdirSync(kbDir, { recursive: true }), file), { timeout: 15_000 }), cleanup: undefined };
