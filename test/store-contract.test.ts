@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTextsToStore } from '../bench/write-texts-to-store.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import type { KbStore } from '../src/store/kb-store.js';
+import { MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { openPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { startPgliteServer, type PgliteServer } from '../scripts/pglite-server.js';
@@ -120,7 +121,7 @@ describe('PostgreSQL store specifics', () => {
       const plan = await client.query(`EXPLAIN SELECT text_hash FROM vectors v WHERE v.dims = 8 ORDER BY v.embedding::vector(8) <=> '[1,0,0,0,0,0,0,0]'::vector(8) LIMIT 5`);
       expect(plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toContain('vectors_hnsw_8');
       const migrations = await client.query('SELECT version FROM schema_migrations');
-      expect(migrations.rows).toEqual([{ version: 1 }]);
+      expect(migrations.rows.map((r: { version: number }) => r.version).sort()).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await client.end();
       await store.close();
