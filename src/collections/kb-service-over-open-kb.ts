@@ -3,17 +3,14 @@ import type { Answerer } from '../answer/answerer.js';
 import type { KnowledgeBase } from '../app/open-knowledge-base.js';
 import { originalUrl } from '../server/routes/documents.js';
 import type { DocumentRow } from '../store/kb-store.js';
-import type { RankedChunk } from '../types.js';
+import type { RankedChunk, SearchFilters } from '../types.js';
+import type { RetrievalFilter } from './retrieval-filter.js';
 import type { DocumentSummary, KbService, RetrievedPassage } from './kb-service.js';
-import { matchesFilter } from './match-filter.js';
-
-/** How many more candidates are fetched when `where` is applied here rather than in the store query. */
-const WHERE_OVERFETCH = 5;
 
 /**
- * KbService over today's open knowledge base (store, retriever) and an answerer. A bridge until the app layer
- * (src/app/) implements KbService itself: `where` is applied here to over-fetched candidates, because the
- * store does not take it yet; once SearchFilters.where lands it goes into the store query instead.
+ * KbService over an open knowledge base (store, retriever) and an answerer. `where` goes into the store's
+ * query with the other filters, so k passages pass it whenever k exist, and a document it excludes is never
+ * retrieved at all (not dropped afterwards).
  */
 export function kbServiceOverOpenKb({ kb, answerer, minCoverage }: { kb: Pick<KnowledgeBase, 'store' | 'retriever'>; answerer: Answerer; minCoverage: number }): KbService {
   const docs = new Map<number, Promise<DocumentRow | undefined>>();
@@ -37,24 +34,17 @@ export function kbServiceOverOpenKb({ kb, answerer, minCoverage }: { kb: Pick<Kn
   return {
     async retrieve(query, { k, filters, where, signal } = {}) {
       fresh();
-      const topK = k === undefined ? undefined : where ? k * WHERE_OVERFETCH : k;
-      const result = await kb.retriever.retrieve(query, { ...(topK ? { topK } : {}), ...(filters ? { filters } : {}), ...(signal ? { signal } : {}) });
-      const passages = (await Promise.all(result.chunks.map(passageOf))).filter((p) => !where || matchesFilter(where, p.attributes));
-      return k === undefined ? passages : passages.slice(0, k);
+      const all = withWhere(filters, where);
+      const result = await kb.retriever.retrieve(query, { ...(k ? { topK: k } : {}), ...(all ? { filters: all } : {}), ...(signal ? { signal } : {}) });
+      return Promise.all(result.chunks.map(passageOf));
     },
 
     async ask(question, { k, filters, where, history, signal, onToken } = {}) {
       fresh();
-      const retriever = where
-        ? { retrieve: async (q: string, o: Parameters<KnowledgeBase['retriever']['retrieve']>[1] = {}) => {
-            const r = await kb.retriever.retrieve(q, { ...o, topK: (o.topK ?? 6) * WHERE_OVERFETCH });
-            const passages = await Promise.all(r.chunks.map(passageOf));
-            return { ...r, chunks: r.chunks.filter((_, i) => matchesFilter(where, passages[i]!.attributes)).slice(0, o.topK ?? 6) };
-          } }
-        : kb.retriever;
+      const all = withWhere(filters, where);
       const result = await answerQuestion({
-        question, retriever, answerer, minCoverage,
-        ...(k ? { topK: k } : {}), ...(filters ? { filters } : {}), ...(history ? { history } : {}), ...(signal ? { signal } : {}), ...(onToken ? { onToken } : {}),
+        question, retriever: kb.retriever, answerer, minCoverage,
+        ...(k ? { topK: k } : {}), ...(all ? { filters: all } : {}), ...(history ? { history } : {}), ...(signal ? { signal } : {}), ...(onToken ? { onToken } : {}),
       });
       const passages = new Map<number, RetrievedPassage>();
       for (const s of result.sources) passages.set(s.n, await passageOf({ id: s.chunkId, documentId: s.documentId, path: s.path, text: s.text, score: s.score, ...(s.page !== undefined ? { page: s.page } : {}), ...(s.heading ? { heading: s.heading } : {}) }));
@@ -73,6 +63,10 @@ export function kbServiceOverOpenKb({ kb, answerer, minCoverage }: { kb: Pick<Kn
       return { ...summaryOf(doc), chunks };
     },
   };
+}
+
+function withWhere(filters: SearchFilters | undefined, where: RetrievalFilter | undefined): SearchFilters | undefined {
+  return where ? { ...filters, where } : filters;
 }
 
 /** What `where` filters see: the front matter first, so path, format and tags cannot be overridden by it. */
