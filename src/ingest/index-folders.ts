@@ -238,6 +238,9 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
 
   const worker = async (queue: WalkedFile[]) => {
     for (let file = queue.shift(); file; file = queue.shift()) {
+      // A store and embedder that answer at once make the run one long chain of promises: each file starts on a
+      // new turn of the event loop, so Ctrl+C (the abort signal), timers and HTTP requests are served meanwhile.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (signal?.aborted || fatal) return;
       try {
         await processFile(file);

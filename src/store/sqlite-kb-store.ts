@@ -193,6 +193,12 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
     },
     async finishRun(id, status, summary) {
       runs = Math.max(0, runs - 1);
+      // A run that wrote nothing still leaves the index current: one killed before saving left it missing or stale.
+      const key = store.getMeta('embed_key');
+      if (!writer && key && status !== 'failed') {
+        await writerFor(key);
+        writer!.dirty = true;
+      }
       // Saved and closed: the lock is released after the run, and the next writer may be another process.
       await saveWriter(true);
       store.finishRun(id, status, summary);
