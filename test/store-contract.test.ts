@@ -8,9 +8,7 @@ import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import type { KbStore } from '../src/store/kb-store.js';
 import { MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { openPostgresStore } from '../src/store/postgres/postgres-store.js';
-import { buildFtsQuery } from '../src/store/build-fts-query.js';
 import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
-import { openStore } from '../src/store/sqlite-store.js';
 import { startPgliteServer, type PgliteServer } from '../scripts/pglite-server.js';
 import { docWrite, runStoreContract } from './store-contract.js';
 import { DATA_DIR, tempDir } from './temp-dir.js';
@@ -69,20 +67,13 @@ describe('PostgreSQL store specifics', () => {
     const kbDir = tempDir('kb-parity-');
     const sqlite = openSqliteKbStore(kbDir);
     const postgres = await freshPostgres();
-    // The embedded engine itself, with title and body weighted alike as the Postgres term table does (the
-    // SQLite KbStore weighs the title field CONTEXT_FIELD_WEIGHT times; Postgres has no fields).
-    const fts5 = openStore(kbDir);
     try {
       await writeTextsToStore(sqlite, files, embedder);
       await writeTextsToStore(postgres, files, embedder);
-      const equalFields: Pick<KbStore, 'searchKeywords' | 'chunksByIds'> = {
-        searchKeywords: async (text, { k }) => fts5.keywordSearch(buildFtsQuery(text), k, undefined, 1).map((h) => ({ chunkId: h.id, score: h.bm25 })),
-        chunksByIds: (ids) => sqlite.chunksByIds(ids),
-      };
       const questions = ['How many days of annual leave do employees get?', 'VPN certificate renewal', 'travel expenses receipts', 'incident response severity', 'password rotation policy'];
       let compared = 0;
       for (const q of questions) {
-        const [a, b] = await Promise.all([equalFields, postgres].map(async (s) => {
+        const [a, b] = await Promise.all([sqlite, postgres].map(async (s) => {
           const hits = await s.searchKeywords(q, { k: 10 });
           const chunks = await s.chunksByIds(hits.map((h) => h.chunkId));
           return hits.map((h) => ({ at: `${chunks.get(h.chunkId)!.path}#${chunks.get(h.chunkId)!.ordinal}`, score: h.score }));
@@ -93,7 +84,6 @@ describe('PostgreSQL store specifics', () => {
       }
       expect(compared).toBeGreaterThan(20);
     } finally {
-      fts5.close();
       await sqlite.close();
       await postgres.close();
     }

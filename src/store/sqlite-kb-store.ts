@@ -193,9 +193,10 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
     },
     async finishRun(id, status, summary) {
       runs = Math.max(0, runs - 1);
-      // A run that wrote nothing still leaves the index current: one killed before saving left it missing or stale.
+      // A run that wrote nothing still leaves the index current (one killed before saving left it missing or
+      // stale), but an index already current is not loaded and rewritten: an unchanged run costs no HNSW I/O.
       const key = store.getMeta('embed_key');
-      if (!writer && key && status !== 'failed') {
+      if (!writer && key && status !== 'failed' && !VectorIndex.savedIsCurrent(store, kbDir, key)) {
         await writerFor(key);
         writer!.dirty = true;
       }
