@@ -77,8 +77,10 @@ export const configSchema = z
         /** Cap on source tokens per prompt, whatever the model could take (cost control). */
         maxSourceTokens: z.number().int().positive().default(6_000),
         guardrail: z.object({ id: z.string(), version: z.string() }).optional(),
+        /** Replace emails, phone numbers, card numbers and IP addresses by placeholders in all a chat model is sent. */
+        redactPii: z.boolean().default(false),
       })
-      .default({ model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000 }),
+      .default({ model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000, redactPii: false }),
     bedrock: z
       .object({
         region: z.string().optional(),
@@ -138,6 +140,7 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_CHAT_MODEL', 'answer.model', String],
   ['KB_MAX_TOKENS', 'answer.maxTokens', Number],
   ['KB_TEMPERATURE', 'answer.temperature', Number],
+  ['KB_REDACT_PII', 'answer.redactPii', parseBoolean],
   ['KB_BEDROCK_ENDPOINT', 'bedrock.endpoint', String],
   ['KB_BEDROCK_MAX_ATTEMPTS', 'bedrock.maxAttempts', Number],
   ['KB_BEDROCK_MAX_BACKOFF_MS', 'bedrock.maxBackoffMs', Number],
@@ -204,6 +207,13 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
 }
 
 export type LoadedConfig = ReturnType<typeof loadConfig>;
+
+/** "true"/"1" and "false"/"0"; anything else is passed on for the schema to reject with the option's name. */
+function parseBoolean(value: string): unknown {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return value;
+}
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');

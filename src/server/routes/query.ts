@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { answerQuestion, type AnsweredQuestion } from '../../answer/answer-question.js';
 import type { Answerer } from '../../answer/answerer.js';
 import { isAbortError } from '../../errors.js';
+import { redactPii } from '../../pii/redact-pii.js';
 import type { Retriever } from '../../retrieve/create-retriever.js';
 import type { Source } from '../../types.js';
 import type { Role } from '../api-keys.js';
@@ -19,6 +20,8 @@ export interface QueryRouteDeps {
   minCoverage: number;
   maxQuestionChars: number;
   auditQuestions: 'hash' | 'text';
+  /** answer.redactPii: the audit line keeps (or hashes) the question with its identifiers replaced by placeholders. */
+  redactPii?: boolean;
   limiter: ModelCallLimiter;
   metrics: ServerMetrics;
   guard: (role: Role) => RequestHandler[];
@@ -37,8 +40,9 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
     let release: (() => void) | undefined;
     const signal = requestSignal(res, deps.shutdown);
     const stream = wantsEventStream(req.get('accept'), body.stream) ? createEventStream(res) : undefined;
+    const auditedQuestion = deps.redactPii ? await redactPii(body.question) : body.question;
     const audit = (fields: Pick<QueryAudit, 'outcome' | 'status'> & Partial<QueryAudit>) =>
-      auditQuery(req.log, { keyId: req.principal?.id ?? 'anonymous', question: body.question, keep: deps.auditQuestions, ...fields });
+      auditQuery(req.log, { keyId: req.principal?.id ?? 'anonymous', question: auditedQuestion, keep: deps.auditQuestions, ...fields });
     try {
       release = deps.limiter.acquire();
       const result = await answerQuestion({
