@@ -79,8 +79,19 @@ export const configSchema = z
         guardrail: z.object({ id: z.string(), version: z.string() }).optional(),
         /** Replace emails, phone numbers, card numbers and IP addresses by placeholders in all a chat model is sent. */
         redactPii: z.boolean().default(false),
+        /** Repeated questions answered from <kbDir>/answer-cache.sqlite, until the index changes or the TTL passes. */
+        cache: z
+          .object({
+            enabled: z.boolean().default(false),
+            ttlSeconds: z.number().int().positive().default(86_400),
+            maxEntries: z.number().int().positive().default(1_000),
+          })
+          .default({ enabled: false, ttlSeconds: 86_400, maxEntries: 1_000 }),
       })
-      .default({ model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000, redactPii: false }),
+      .default({
+        model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000, redactPii: false,
+        cache: { enabled: false, ttlSeconds: 86_400, maxEntries: 1_000 },
+      }),
     bedrock: z
       .object({
         region: z.string().optional(),
@@ -141,6 +152,9 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_MAX_TOKENS', 'answer.maxTokens', Number],
   ['KB_TEMPERATURE', 'answer.temperature', Number],
   ['KB_REDACT_PII', 'answer.redactPii', parseBoolean],
+  ['KB_ANSWER_CACHE', 'answer.cache.enabled', parseBoolean],
+  ['KB_ANSWER_CACHE_TTL_SECONDS', 'answer.cache.ttlSeconds', Number],
+  ['KB_ANSWER_CACHE_MAX_ENTRIES', 'answer.cache.maxEntries', Number],
   ['KB_BEDROCK_ENDPOINT', 'bedrock.endpoint', String],
   ['KB_BEDROCK_MAX_ATTEMPTS', 'bedrock.maxAttempts', Number],
   ['KB_BEDROCK_MAX_BACKOFF_MS', 'bedrock.maxBackoffMs', Number],
