@@ -123,10 +123,14 @@ export const configSchema = z
         /** What the audit log keeps of each question. */
         auditQuestions: z.enum(['hash', 'text']).default('hash'),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** cloudwatch-emf also writes CloudWatch Embedded Metric Format lines to stdout; GET /metrics stays Prometheus. */
+        metrics: z.enum(['prometheus', 'cloudwatch-emf']).default('prometheus'),
+        /** CloudWatch namespace of the EMF metrics. */
+        emfNamespace: z.string().min(1).max(255).default('BedrockKb'),
       })
       .default({
         host: '127.0.0.1', port: 8080, apiKeys: [], corsOrigins: [], rateLimitPerMinute: 120, maxConcurrentModelCalls: 8,
-        maxBodyBytes: 64 * 1024, maxQuestionChars: 2000, auditQuestions: 'hash', logLevel: 'info',
+        maxBodyBytes: 64 * 1024, maxQuestionChars: 2000, auditQuestions: 'hash', logLevel: 'info', metrics: 'prometheus', emfNamespace: 'BedrockKb',
       }),
   })
   .strict();
@@ -164,6 +168,8 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_HOST', 'server.host', String],
   ['KB_PORT', 'server.port', Number],
   ['KB_LOG_LEVEL', 'server.logLevel', String],
+  ['KB_METRICS', 'server.metrics', String],
+  ['KB_EMF_NAMESPACE', 'server.emfNamespace', String],
 ];
 
 export interface ConfigSources {

@@ -62,7 +62,9 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
           ? { onSources: (sources: Source[]) => stream.send('sources', { sources: sources.map(sourceSummary) }), onToken: (text: string) => stream.send('token', { text }) }
           : {}),
       });
-      deps.metrics.observeAnswer({ model: result.model, usage: result.usage, costUsd: result.cost?.byModel[result.model] });
+      deps.metrics.observeAnswer({
+        model: result.model, usage: result.usage, costUsd: result.cost?.byModel[result.model], latencyMs: result.timings.answerMs, cached: result.cached, found: result.found,
+      });
       req.log.debug({ answer: result.answer, sources: result.sources.map((s) => ({ n: s.n, path: s.path, text: s.text })) }, 'answer');
       audit({ outcome: result.found ? 'answered' : 'not_found', status: 200, citations: result.citations, usage: result.usage, model: result.model, ...(result.cached !== undefined ? { cached: result.cached } : {}) });
       const out = responseBody(result);
