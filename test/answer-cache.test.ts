@@ -1,7 +1,7 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { openAnswerCache } from '../src/answer/answer-cache.js';
+import { AnswerCacheError, openAnswerCache } from '../src/answer/answer-cache.js';
 import type { AnsweredQuestion } from '../src/answer/answer-question.js';
 import type { Answerer } from '../src/answer/answerer.js';
 import { answerCacheFile, createCachedAsk } from '../src/answer/create-cached-ask.js';
@@ -159,5 +159,12 @@ describe('answer cache: TTL, generation and size (offline, real store)', () => {
     const reopened = openAnswerCache({ file, ttlSeconds: 3600, maxEntries: 3, now: () => now });
     expect(reopened.get('k49')?.answer).toBe('a49');
     reopened.close();
+  });
+
+  test('a cache file that cannot be opened is a typed error naming the file and the way out', () => {
+    const kbDir = tempDir();
+    mkdirSync(answerCacheFile(kbDir));
+    expect(() => openAnswerCache({ file: answerCacheFile(kbDir), ttlSeconds: 1, maxEntries: 1 })).toThrow(AnswerCacheError);
+    expect(() => openAnswerCache({ file: answerCacheFile(kbDir), ttlSeconds: 1, maxEntries: 1 })).toThrow(/answer-cache\.sqlite.*KB_ANSWER_CACHE=false/);
   });
 });

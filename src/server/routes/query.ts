@@ -73,7 +73,7 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
         return;
       }
       stream.send('citations', { citations: out.citations });
-      stream.send('usage', { usage: out.usage, ...(out.cost ? { cost: out.cost } : {}), model: out.model, timings: out.timings });
+      stream.send('usage', { usage: out.usage, ...(out.cost ? { cost: out.cost } : {}), model: out.model, ...(out.cached !== undefined ? { cached: out.cached } : {}), timings: out.timings });
       // The final text: an LLM answer may differ from the tokens streamed (citation markers to no source are removed).
       stream.send('done', { found: out.found, answer: out.answer, ...(out.cached !== undefined ? { cached: out.cached } : {}) });
       stream.end();
