@@ -54,10 +54,9 @@ function locate(text: string, found: Array<{ type: PiiType; text: string }>): Pi
 }
 
 // Added to the library: it tokenises on whitespace and trims only trailing commas and full stops, so
-// "(ana@example.com", "security@example.io;" and "<first.last@example.com>" are missed, and it splits
-// "it.support+urgent@example.net" at the "+" (leaking the local part), and misses "203.0.113.7;" the same way
-// (node:net isIP validates the address); it also misses some Luhn-valid card
-// numbers (Mastercard's 5555 5555 5555 4444 test number).
+// "(ana@example.com", "security@example.io;", "<first.last@example.com>" and "203.0.113.7;" are missed
+// (node:net isIP validates the address); it also misses some Luhn-valid card numbers (Mastercard's
+// 5555 5555 5555 4444 test number).
 const LEADING = /^[(<["'{;,]+/;
 const TRAILING = /[)>\]"'};,.:!?]+$/;
 const EMAIL = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i;
