@@ -45,6 +45,19 @@ describe('redaction session', () => {
     }
   });
 
+  test('long text is read in pieces without cutting an identifier at a piece boundary', async () => {
+    for (let pad = 4060; pad < 4100; pad += 3) {
+      const text = `${'w '.repeat(pad / 2)}call ${PHONE} or card ${CARD} today`;
+      const redacted = await createRedactionSession().redact(text);
+      expect(redacted, `pad ${pad}`).toMatch(/call <PHONE_1> or card <CARD_1> today$/);
+    }
+    const many = `${EMAIL} ${IP} `.repeat(4000);
+    const session = createRedactionSession();
+    const redacted = await session.redact(many);
+    expect(redacted).toBe('<EMAIL_1> <IP_1> '.repeat(4000));
+    expect(session.restore(redacted)).toBe(many);
+  });
+
   test('hostile text: no crash, no hang, placeholders already in the text stay as they are', async () => {
     const session = createRedactionSession();
     const text = `${'@'.repeat(5000)} <EMAIL_1> ${'1 '.repeat(3000)}\u0000<<<<`;

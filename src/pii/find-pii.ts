@@ -24,6 +24,38 @@ const TYPE_OF: Record<ArcjetSensitiveInfoType, PiiType> = {
  * `additions: false` is the library alone, for that comparison.
  */
 export async function findPii(text: string, { additions = true }: { additions?: boolean } = {}): Promise<PiiSpan[]> {
+  const spans: PiiSpan[] = [];
+  for (const { start, piece } of segments(text)) {
+    for (const span of await findInPiece(piece, additions)) spans.push({ ...span, start: span.start + start, end: span.end + start });
+  }
+  return spans;
+}
+
+// The library's time grows faster than the text's length when it holds many matches: long texts go in pieces of
+// at most this many characters, cut after a line break, else before a word that starts with no digit, "+" or "("
+// (the spaces inside phone and card numbers are followed by digits), so no identifier is cut in two.
+const MAX_PIECE = 4096;
+
+function segments(text: string): Array<{ start: number; piece: string }> {
+  const out: Array<{ start: number; piece: string }> = [];
+  let start = 0;
+  while (text.length - start > MAX_PIECE) {
+    const cut = cutPoint(text.slice(start, start + MAX_PIECE));
+    out.push({ start, piece: text.slice(start, start + cut) });
+    start += cut;
+  }
+  out.push({ start, piece: text.slice(start) });
+  return out;
+}
+
+function cutPoint(window: string): number {
+  const line = window.lastIndexOf('\n');
+  if (line > 0) return line + 1;
+  for (let i = window.length - 1; i > 0; i--) if (/\s/.test(window[i - 1]!) && /[^\s\d+(]/.test(window[i]!)) return i;
+  return window.length;
+}
+
+async function findInPiece(text: string, additions: boolean): Promise<PiiSpan[]> {
   const found: Array<{ type: PiiType; text: string }> = [];
   // Our own spans are built from the callback's plain texts; the library's rewritten string is not used, since
   // overlapping matches (a token and a piece of it) garble it.
@@ -38,19 +70,31 @@ export async function findPii(text: string, { additions = true }: { additions?: 
   return additions ? spans.filter((span) => !(span.type === 'IP' && isVersionNumber(text, span))) : spans;
 }
 
-/** Longest first, each at its first occurrence not taken yet; a match inside a taken span is part of it. */
+/**
+ * Offsets for the callback's matches, which come in reading order: each is searched from where the previous one
+ * ended. A match found only before that (the library reports a whole token after a piece of it) takes the place
+ * of the spans it covers.
+ */
 function locate(text: string, found: Array<{ type: PiiType; text: string }>): PiiSpan[] {
-  const spans: PiiSpan[] = [];
-  for (const hit of [...found].sort((a, b) => b.text.length - a.text.length)) {
-    for (let at = text.indexOf(hit.text); at >= 0; at = text.indexOf(hit.text, at + 1)) {
-      const end = at + hit.text.length;
-      const overlaps = spans.some((s) => at < s.end && end > s.start);
-      if (overlaps) continue;
-      spans.push(trimmed({ ...hit, start: at, end }));
-      break;
+  let spans: PiiSpan[] = [];
+  let cursor = 0;
+  for (const hit of found) {
+    const at = text.indexOf(hit.text, cursor);
+    if (at >= 0) {
+      spans.push({ ...hit, start: at, end: at + hit.text.length });
+      cursor = at + hit.text.length;
+      continue;
+    }
+    for (let from = text.indexOf(hit.text); from >= 0; from = text.indexOf(hit.text, from + 1)) {
+      const end = from + hit.text.length;
+      const overlapping = spans.filter((s) => from < s.end && end > s.start);
+      if (overlapping.every((s) => s.start >= from && s.end <= end)) {
+        spans = [...spans.filter((s) => !overlapping.includes(s)), { ...hit, start: from, end }].sort((a, b) => a.start - b.start);
+        break;
+      }
     }
   }
-  return spans.sort((a, b) => a.start - b.start);
+  return spans.map(trimmed);
 }
 
 // Added to the library: it tokenises on whitespace and trims only trailing commas and full stops, so
