@@ -116,25 +116,31 @@ describe('answer.redactPii over the real SDK and the emulator', () => {
     return { code, stdout, stderr };
   }
 
-  const chatBodies = () => emulator.requests.filter((r) => r.route.startsWith('converse')).map((r) => JSON.stringify(r.body));
+  const bodies = (route: string) => emulator.requests.filter((r) => r.route.startsWith(route)).map((r) => JSON.stringify(r.body));
+  const REDACT = { KB_REDACT_PII: 'true' };
 
-  test('no identifier from the source or the question reaches the model; the answer shows the originals', async () => {
+  test('without redaction the identifiers do reach "Bedrock": what the next test rules out', async () => {
     const cwd = makeKb();
     expect((await kb(['index', 'docs'], cwd)).code).toBe(0);
-
-    // Without redaction the identifiers do reach "Bedrock": what the rest of this test rules out.
+    expect(bodies('invoke').join('\n')).toContain(EMAIL);
     const plain = await kb(['ask', 'Who do I write to for access requests?', '--json'], cwd);
     expect(plain.code, plain.stderr).toBe(0);
-    expect(chatBodies().join('\n')).toContain(EMAIL);
+    expect(bodies('converse').join('\n')).toContain(EMAIL);
+  });
 
-    emulator.reset();
+  test('no identifier from the source or the question reaches the model (embeddings and chat); the answer shows the originals', async () => {
+    const cwd = makeKb();
+    expect((await kb(['index', 'docs'], cwd, REDACT)).code).toBe(0);
+    const embedded = bodies('invoke');
+    expect(embedded.length).toBeGreaterThan(0);
+    expect(embedded.join('\n')).toMatch(/<EMAIL>.*<PHONE>.*<CARD>.*<IP>/);
+
     const question = `Who do I write to for access requests? I am on ${IP}, my email is ${EMAIL}.`;
-    const asked = await kb(['ask', question, '--json'], cwd, { KB_REDACT_PII: 'true' });
+    const asked = await kb(['ask', question, '--json'], cwd, REDACT);
     expect(asked.code, asked.stderr).toBe(0);
-    const sent = chatBodies();
-    expect(sent.length).toBeGreaterThan(0);
-    for (const body of sent) for (const secret of SECRETS) expect(body, secret).not.toContain(secret);
-    expect(sent.join('\n')).toMatch(/<EMAIL_1>.*<PHONE_1>.*<CARD_1>.*<IP_1>/);
+    const chat = bodies('converse');
+    expect(chat.length).toBeGreaterThan(0);
+    expect(chat.join('\n')).toMatch(/<EMAIL_1>.*<PHONE_1>.*<CARD_1>.*<IP_1>/);
     const answer = JSON.parse(asked.stdout) as { answer: string; found: boolean; citations: unknown[] };
     expect(answer.found).toBe(true);
     expect(answer.answer).toContain(EMAIL);
@@ -143,12 +149,14 @@ describe('answer.redactPii over the real SDK and the emulator', () => {
     expect(answer.citations.length).toBeGreaterThan(0);
 
     // The streamed terminal answer is restored too, whatever the chunking of the stream.
-    emulator.reset();
-    const streamed = await kb(['ask', 'Who do I write to for access requests?'], cwd, { KB_REDACT_PII: 'true' });
+    const streamed = await kb(['ask', 'Who do I write to for access requests?'], cwd, REDACT);
     expect(streamed.code, streamed.stderr).toBe(0);
     expect(streamed.stdout).toContain(EMAIL);
     expect(streamed.stdout).not.toMatch(/<(EMAIL|PHONE|CARD|IP)_\d+>/);
-    for (const body of chatBodies()) expect(body).not.toContain(EMAIL);
+
+    // Everything the emulator received in this test: indexing, question embeddings, answers.
+    const received = emulator.requests.map((r) => JSON.stringify(r.body));
+    for (const body of received) for (const secret of SECRETS) expect(body, secret).not.toContain(secret);
   });
 
   test('KB_REDACT_PII must be true or false', () => {
