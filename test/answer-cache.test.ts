@@ -161,6 +161,13 @@ describe('answer cache: TTL, generation and size (offline, real store)', () => {
     reopened.close();
   });
 
+  test('answer.cache settings come from env and are checked', () => {
+    const env = { KB_ANSWER_CACHE: 'true', KB_ANSWER_CACHE_TTL_SECONDS: '600', KB_ANSWER_CACHE_MAX_ENTRIES: '50' };
+    expect(loadConfig({ cwd: tempDir(), env }).answer.cache).toEqual({ enabled: true, ttlSeconds: 600, maxEntries: 50 });
+    expect(loadConfig({ cwd: tempDir(), env: {} }).answer.cache).toEqual({ enabled: false, ttlSeconds: 86_400, maxEntries: 1_000 });
+    expect(() => loadConfig({ cwd: tempDir(), env: { KB_ANSWER_CACHE_TTL_SECONDS: '0' } })).toThrow(/answer\.cache\.ttlSeconds.*KB_ANSWER_CACHE_TTL_SECONDS/);
+  });
+
   test('a cache file that cannot be opened is a typed error naming the file and the way out', () => {
     const kbDir = tempDir();
     mkdirSync(answerCacheFile(kbDir));

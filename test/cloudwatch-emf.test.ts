@@ -1,12 +1,13 @@
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from '../src/cli/run-cli.js';
+import { loadConfig } from '../src/config.js';
 import { startEmulator, type Emulator } from '../src/emulator/create-emulator.js';
 import { emfDocument } from '../src/server/cloudwatch-emf.js';
 import { createCloudWatchEmfSink } from '../src/server/cloudwatch-emf-sink.js';
 import { createMetrics } from '../src/server/metrics.js';
 import { useFakeAwsCredentials } from './fake-aws-credentials.js';
-import { copyOfData } from './temp-dir.js';
+import { copyOfData, tempDir } from './temp-dir.js';
 
 useFakeAwsCredentials();
 
@@ -61,6 +62,12 @@ describe('EMF documents', () => {
     expect(docs.map(metricsOf)).toEqual([{ Answers: 1, AnswerCacheHits: 1, Refusals: 0 }, { Answers: 1, AnswerCacheHits: 0, Refusals: 1 }]);
     expect(docs.every((d) => d._aws.Timestamp === 5 && d._aws.CloudWatchMetrics[0]!.Dimensions[0]!.length === 0)).toBe(true);
   });
+});
+
+test('server.metrics is prometheus or cloudwatch-emf; a wrong value names the option and its env var', () => {
+  expect(loadConfig({ cwd: tempDir(), env: {} }).server).toMatchObject({ metrics: 'prometheus', emfNamespace: 'BedrockKb' });
+  expect(loadConfig({ cwd: tempDir(), env: { KB_METRICS: 'cloudwatch-emf', KB_EMF_NAMESPACE: 'Team/Kb' } }).server).toMatchObject({ metrics: 'cloudwatch-emf', emfNamespace: 'Team/Kb' });
+  expect(() => loadConfig({ cwd: tempDir(), env: { KB_METRICS: 'datadog' } })).toThrow(/server\.metrics.*KB_METRICS/);
 });
 
 describe('kb serve with server.metrics cloudwatch-emf, through the real SDK and the emulator', () => {
