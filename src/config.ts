@@ -77,7 +77,7 @@ export const configSchema = z
         /** Cap on source tokens per prompt, whatever the model could take (cost control). */
         maxSourceTokens: z.number().int().positive().default(6_000),
         guardrail: z.object({ id: z.string(), version: z.string() }).optional(),
-        /** Replace emails, phone numbers, card numbers and IP addresses by placeholders in all Bedrock is sent (chat and embeddings). */
+        /** Replace emails, phones, card numbers, IPs, IBANs and SSNs by placeholders in all Bedrock is sent (chat and embeddings). */
         redactPii: z.boolean().default(false),
         /** Repeated questions answered from <kbDir>/answer-cache.sqlite, until the index changes or the TTL passes. */
         cache: z

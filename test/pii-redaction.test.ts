@@ -26,7 +26,16 @@ describe('redaction session', () => {
     expect(a).toBe('Write to <EMAIL_1> or call <PHONE_1>.');
     expect(b).toBe('Card <CARD_1> from <IP_1>; again <EMAIL_1>.');
     expect(session.restore('Mail <EMAIL_1>, not <EMAIL_2> or <IP_9>; card <CARD_1>.')).toBe(`Mail ${EMAIL}, not <EMAIL_2> or <IP_9>; card ${CARD}.`);
-    expect(session.counts()).toEqual({ EMAIL: 1, PHONE: 1, CARD: 1, IP: 1 });
+    expect(session.counts()).toEqual({ EMAIL: 1, PHONE: 1, CARD: 1, IP: 1, IBAN: 0, SSN: 0 });
+  });
+
+  test('IBANs (check digits verified) and dashed US SSNs, which the library lacks or reads as phone numbers', async () => {
+    const session = createRedactionSession();
+    expect(await session.redact('Pay DE89 3704 0044 0532 0130 00 or GB82WEST12345698765432, not GB82 WEST 1234 5698 7654 33.')).toBe(
+      'Pay <IBAN_1> or <IBAN_2>, not GB82 WEST 1234 5698 7654 33.',
+    );
+    expect(await session.redact('SSN 078-05-1120; part 123-45-67890.')).toBe('SSN <SSN_1>; part 123-45-67890.');
+    expect(session.restore('<IBAN_1> <SSN_1>')).toBe('DE89 3704 0044 0532 0130 00 078-05-1120');
   });
 
   test('a streamed placeholder split at any point is restored whole, and text is never held back for good', async () => {
@@ -80,7 +89,7 @@ describe('labelled set (test/fixtures/pii-labelled.txt)', () => {
     const alone = await score(false);
     expect(ours.ALL.precision).toBeGreaterThanOrEqual(0.97);
     expect(ours.ALL.recall).toBeGreaterThanOrEqual(0.95);
-    for (const type of ['EMAIL', 'CARD', 'IP'] as const) expect(ours[type].recall, type).toBe(1);
+    for (const type of ['EMAIL', 'CARD', 'IP', 'IBAN', 'SSN'] as const) expect(ours[type].recall, type).toBe(1);
     expect(ours.ALL.recall).toBeGreaterThan(alone.ALL.recall);
     expect(ours.IP.precision).toBeGreaterThan(alone.IP.precision);
   });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { redact, type ArcjetSensitiveInfoType } from '@arcjet/redact';
+import { findAccountNumbers } from './find-account-numbers.js';
 import type { PiiType } from './pii-placeholder.js';
 
 /** One identifier found in a text: [start, end) in UTF-16 code units, as String.slice takes them. */
@@ -18,10 +19,10 @@ const TYPE_OF: Record<ArcjetSensitiveInfoType, PiiType> = {
 };
 
 /**
- * Emails, phone numbers, payment card numbers and IP addresses in `text`, left to right, not overlapping.
- * Detection is @arcjet/redact's (offline WebAssembly, per whitespace token), with the additions in
- * `detectMissed` and `isVersionNumber` for what it misses or mistakes (measured by `npm run eval:pii`);
- * `additions: false` is the library alone, for that comparison.
+ * Emails, phone numbers, payment card numbers, IP addresses, IBANs and US SSNs in `text`, left to right, not
+ * overlapping. Detection is @arcjet/redact's (offline WebAssembly, per whitespace token), with the additions in
+ * `detectMissed`, `isVersionNumber` and `findAccountNumbers` for what it misses or mistakes (measured by
+ * `npm run eval:pii`); `additions: false` is the library alone, for that comparison.
  */
 export async function findPii(text: string, { additions = true }: { additions?: boolean } = {}): Promise<PiiSpan[]> {
   const spans: PiiSpan[] = [];
@@ -32,8 +33,8 @@ export async function findPii(text: string, { additions = true }: { additions?: 
 }
 
 // The library's time grows faster than the text's length when it holds many matches: long texts go in pieces of
-// at most this many characters, cut after a line break, else before a word that starts with no digit, "+" or "("
-// (the spaces inside phone and card numbers are followed by digits), so no identifier is cut in two.
+// at most this many characters, cut after a line break, else before a word that starts with a lowercase letter
+// (the spaces inside phone, card and IBAN numbers are followed by digits or capitals), so no identifier is cut.
 const MAX_PIECE = 4096;
 
 function segments(text: string): Array<{ start: number; piece: string }> {
@@ -51,7 +52,7 @@ function segments(text: string): Array<{ start: number; piece: string }> {
 function cutPoint(window: string): number {
   const line = window.lastIndexOf('\n');
   if (line > 0) return line + 1;
-  for (let i = window.length - 1; i > 0; i--) if (/\s/.test(window[i - 1]!) && /[^\s\d+(]/.test(window[i]!)) return i;
+  for (let i = window.length - 1; i > 0; i--) if (/\s/.test(window[i - 1]!) && /[a-z]/.test(window[i]!)) return i;
   return window.length;
 }
 
@@ -67,7 +68,16 @@ async function findInPiece(text: string, additions: boolean): Promise<PiiSpan[]>
     },
   });
   const spans = locate(text, found);
-  return additions ? spans.filter((span) => !(span.type === 'IP' && isVersionNumber(text, span))) : spans;
+  if (!additions) return spans;
+  return withAccountNumbers(spans.filter((span) => !(span.type === 'IP' && isVersionNumber(text, span))), findAccountNumbers(text));
+}
+
+/** IBANs and SSNs replace the library's spans they cover (it reads a dashed SSN as a phone number). */
+function withAccountNumbers(spans: PiiSpan[], accounts: PiiSpan[]): PiiSpan[] {
+  if (!accounts.length) return spans;
+  const kept = spans.filter((s) => !accounts.some((a) => a.start <= s.start && a.end >= s.end));
+  const added = accounts.filter((a) => !kept.some((s) => a.start < s.end && a.end > s.start));
+  return [...kept, ...added].sort((a, b) => a.start - b.start);
 }
 
 /**

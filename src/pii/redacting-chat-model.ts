@@ -2,9 +2,10 @@ import type { ChatModel, ChatRequest } from '../models/chat-model.js';
 import { createRedactionSession } from './redaction-session.js';
 
 /**
- * A ChatModel that never sends emails, phone numbers, card numbers or IP addresses to `model`: the system
- * prompt and every turn are redacted to typed placeholders (<EMAIL_1>) for each call, and the placeholders in
- * the reply (final text and streamed pieces) are restored to the originals, so only the caller sees them.
+ * A ChatModel that never sends the identifiers findPii finds (emails, phones, cards, IPs, IBANs, SSNs) to
+ * `model`: the system prompt and every turn are redacted to typed placeholders (<EMAIL_1>) for each call, and the
+ * placeholders in the reply (final text and streamed pieces) are restored to the originals, so only the caller
+ * sees them.
  */
 export function withPiiRedaction(model: ChatModel): ChatModel {
   return {

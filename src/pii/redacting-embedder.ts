@@ -3,8 +3,8 @@ import { PLACEHOLDER } from './pii-placeholder.js';
 import { redactPii } from './redact-pii.js';
 
 /**
- * An Embedder that never sends emails, phone numbers, card numbers or IP addresses to `embedder`: each text
- * goes out with them replaced by their type (<EMAIL>, <PHONE>, <CARD>, <IP>; no number, since nothing comes
+ * An Embedder that never sends the identifiers findPii finds (emails, phones, cards, IPs, IBANs, SSNs) to
+ * `embedder`: each text goes out with them replaced by their type (<EMAIL>, <IBAN>; no number, since nothing comes
  * back to restore and the same kind of value should embed alike in every chunk). Vectors are returned as given.
  */
 export function withEmbeddingRedaction(embedder: Embedder): Embedder {

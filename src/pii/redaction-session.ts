@@ -1,5 +1,5 @@
 import { findPii } from './find-pii.js';
-import { MAX_PLACEHOLDER_CHARS, PLACEHOLDER, placeholder, type PiiType } from './pii-placeholder.js';
+import { MAX_PLACEHOLDER_CHARS, PII_TYPES, PLACEHOLDER, placeholder, type PiiType } from './pii-placeholder.js';
 
 /**
  * Placeholders for one exchange with a model: the same identifier gets the same placeholder in every text
@@ -20,7 +20,7 @@ export interface RedactionSession {
 export function createRedactionSession(): RedactionSession {
   const byOriginal = new Map<string, string>();
   const byPlaceholder = new Map<string, string>();
-  const counts: Record<PiiType, number> = { EMAIL: 0, PHONE: 0, CARD: 0, IP: 0 };
+  const counts = Object.fromEntries(PII_TYPES.map((t) => [t, 0])) as Record<PiiType, number>;
 
   function placeholderFor(type: PiiType, original: string): string {
     const key = `${type}\u0000${original}`;
@@ -69,7 +69,7 @@ export function createRedactionSession(): RedactionSession {
 }
 
 // A tail like "<EMA" or "<PHONE_1" may become a placeholder with the next chunk.
-const PARTIAL = /^<(?:[A-Z]{0,5}|(?:EMAIL|PHONE|CARD|IP)_\d{0,6})$/;
+const PARTIAL = new RegExp(`^<(?:[A-Z]{0,5}|(?:${PII_TYPES.join('|')})_\\d{0,6})$`);
 
 /** Where the held-back tail starts: the last "<" when what follows it could still grow into a placeholder. */
 function pendingStart(text: string): number {

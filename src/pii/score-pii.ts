@@ -7,7 +7,7 @@ export interface LabelledLine {
   spans: PiiSpan[];
 }
 
-const LABEL = /\{(EMAIL|PHONE|CARD|IP):([^}]*)\}/g;
+const LABEL = /\{(EMAIL|PHONE|CARD|IP|IBAN|SSN):([^}]*)\}/g;
 
 /** Lines of `{TYPE:text}`-marked cases (# starts a comment) as plain texts with their gold spans. */
 export function parseLabelledPii(source: string): LabelledLine[] {
