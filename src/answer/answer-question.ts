@@ -28,6 +28,8 @@ export interface AnswerQuestionInput {
 
 export interface AnsweredQuestion extends AnswerResult {
   query: string;
+  /** True when the answer came from the answer cache (no model call; usage and cost are zero). */
+  cached?: boolean;
   timings: { retrieveMs: number; answerMs: number; totalMs: number };
 }
 

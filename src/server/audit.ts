@@ -12,6 +12,8 @@ export interface QueryAudit {
   citations?: Citation[];
   usage?: Usage;
   model?: string;
+  /** Answered from the answer cache (no model call); absent when the cache is off. */
+  cached?: boolean;
 }
 
 /** One audit line per query: who asked, what (hashed unless configured), which documents were cited, tokens. */
@@ -26,6 +28,7 @@ export function auditQuery(logger: Logger, a: QueryAudit): void {
       documentsCited: [...new Map((a.citations ?? []).map((c) => [c.documentId, { id: c.documentId, path: c.path }])).values()],
       ...(a.usage ? { tokens: { input: a.usage.inputTokens, output: a.usage.outputTokens, embedding: a.usage.embeddingTokens } } : {}),
       ...(a.model ? { model: a.model } : {}),
+      ...(a.cached !== undefined ? { cached: a.cached } : {}),
     },
     'audit',
   );
