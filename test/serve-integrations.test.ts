@@ -19,6 +19,8 @@ let exited: Promise<number | null>;
 let url: string;
 let kbId: string;
 let key: string;
+let hrKey: string;
+let logs = '';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kb-serve-integrations-'));
@@ -29,6 +31,9 @@ beforeAll(async () => {
   const created = memoryCtx(dir);
   expect(await runCli(['keys', 'create', 'agent', '--collection', '*', '--role', 'reader', '--kb-dir', kbDir, '--json'], created)).toBe(0);
   key = (JSON.parse(created.out.join('')) as { key: string }).key;
+  const hrOnly = memoryCtx(dir);
+  expect(await runCli(['keys', 'create', 'hr-bot', '--collection', 'hr', '--role', 'reader', '--kb-dir', kbDir, '--json'], hrOnly)).toBe(0);
+  hrKey = (JSON.parse(hrOnly.out.join('')) as { key: string }).key;
 
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(KB_|AWS_)/.test(k)) env[k] = v;
@@ -38,7 +43,7 @@ beforeAll(async () => {
   [, url] = (await waitForOutput(server.stdout!, /on (http:\/\/\S+) /)) as [string, string];
   [, kbId] = (await idLine) as [string, string];
   server.stdout!.resume();
-  server.stderr!.resume();
+  server.stderr!.on('data', (chunk: Buffer) => (logs += chunk.toString()));
 }, 120_000);
 
 afterAll(async () => {
@@ -82,6 +87,22 @@ describe('kb serve as a process', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ defaultCollection: 'default', collections: [{ name: 'default', knowledgeBaseId: kbId, default: true }] });
     expect((await fetch(`${url}/v1/collections`, { headers: { authorization: 'Bearer kb_not-a-key-0123456789' } })).status).toBe(401);
+  });
+});
+
+describe('kb keys on the REST routes', () => {
+  it('opens them with a key-store key, named in the audit line; a key without a role on the default collection is 403; none is 401', async () => {
+    const ask = (headers: Record<string, string>) => fetch(`${url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ question: 'How long is the notice period?' }) });
+    const ok = await ask({ authorization: `Bearer ${key}` });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { found: boolean }).found).toBe(true);
+    const requestId = ok.headers.get('x-request-id');
+    await expect.poll(() => logs.split('\n').some((l) => l.includes('"audit":"query"') && l.includes('"keyId":"agent"') && l.includes(String(requestId)))).toBe(true);
+    const hr = await ask({ authorization: `Bearer ${hrKey}` });
+    expect(hr.status).toBe(403);
+    expect(((await hr.json()) as { detail: string }).detail).toMatch(/may not read the default collection/);
+    expect((await ask({})).status).toBe(401);
+    expect((await fetch(`${url}/v1/documents`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
   });
 });
 

@@ -1,9 +1,10 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { ScopedPrincipal } from '../collections/scope.js';
+import { findByKeyHash } from './find-by-key-hash.js';
 
 const roleSchema = z.enum(['reader', 'admin']);
 const recordSchema = z.object({
@@ -95,9 +96,7 @@ export function openKeyStore({ file, secretFile }: { file: string; secretFile: s
     enabled: () => records().length > 0,
     /** The principal of a presented key; compares with every hash so timing tells nothing. */
     authenticate(presented: string): ScopedPrincipal | undefined {
-      const hash = createHash('sha256').update(presented).digest();
-      let found: KeyRecord | undefined;
-      for (const r of active()) if (timingSafeEqual(hash, Buffer.from(r.sha256, 'hex')) && !found) found = r;
+      const found = findByKeyHash(presented, active().map((r) => ({ sha256: Buffer.from(r.sha256, 'hex'), value: r })));
       return found && principal(found);
     },
     /** The key itself for SigV4 verification (access key id = key name); undefined when unknown or revoked. */

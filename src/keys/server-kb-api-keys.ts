@@ -1,8 +1,8 @@
 import type { KbApiKeys } from '../bedrock-kb-api/authenticate-request.js';
 import type { ScopedPrincipal } from '../collections/scope.js';
 import type { ApiKey } from '../server/api-keys.js';
-import { sha256Hex } from '../server/api-keys.js';
 import type { KeyStore } from './key-store.js';
+import { findByKeyHash } from './find-by-key-hash.js';
 import { kbApiKeysFromStore } from './kb-api-keys-from-store.js';
 
 /**
@@ -13,6 +13,7 @@ import { kbApiKeysFromStore } from './kb-api-keys-from-store.js';
  */
 export function serverKbApiKeys(store: KeyStore, restKeys: ApiKey[]): KbApiKeys {
   const fromStore = kbApiKeysFromStore(store);
+  const rest = restKeys.map((k) => ({ sha256: Buffer.from(k.keySha256, 'hex'), value: { name: k.id, scopes: { '*': k.role } } satisfies ScopedPrincipal }));
   return {
     get enabled() {
       return restKeys.length > 0 || fromStore.enabled;
@@ -20,9 +21,7 @@ export function serverKbApiKeys(store: KeyStore, restKeys: ApiKey[]): KbApiKeys 
     secretFor: fromStore.secretFor,
     principalFor: fromStore.principalFor,
     bearer(token): ScopedPrincipal | undefined {
-      const hash = sha256Hex(token);
-      const rest = restKeys.find((k) => k.keySha256 === hash);
-      return fromStore.bearer(token) ?? (rest && { name: rest.id, scopes: { '*': rest.role } });
+      return fromStore.bearer(token) ?? findByKeyHash(token, rest);
     },
   };
 }

@@ -82,7 +82,8 @@ export function createApp(options: CreateAppOptions): App {
   const limiter = createModelCallLimiter(s.maxConcurrentModelCalls);
   const m = metrics ?? createMetrics();
   m.bindGauges({ counts: () => documents.stats(), inFlight: () => limiter.inFlight });
-  const auth = createAuth(apiKeys, failedLogins);
+  // Keys from the key store (kb keys) open the REST routes too, with their role on the default collection.
+  const auth = createAuth(apiKeys, failedLogins, integrations?.keys);
   const rateLimit = createRateLimit(s.rateLimitPerMinute);
   const shutdown = new AbortController();
   const retriever = countEmbeddingCalls(options.retriever, m);

@@ -38,7 +38,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
       onRequest: (entry) => logger.info({ audit: true, ...entry }, 'bedrock-kb-api'),
     });
     app = createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi } });
-    // The REST routes know only KB_API_KEYS/server.apiKeys: key-store keys alone do not make a non-loopback bind safe.
+    // Keys from KB_API_KEYS / server.apiKeys or from the key store (kb keys) make a non-loopback bind safe.
     server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth, kbApi });
     const { documents } = await kb.store.stats();
     if (options.json) ctx.stdout.write(`${JSON.stringify({ url: server.url, documents, apiKeys: apiKeys.length, answerModel: answerer.modelId })}\n`);
