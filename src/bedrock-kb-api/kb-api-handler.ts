@@ -1,10 +1,11 @@
+import { clientAddress, type KeyGate } from '../server/key-gate.js';
 import { randomUUID } from 'node:crypto';
 import type { CollectionCatalog } from '../collections/collection-catalog.js';
 import type { Collection } from '../collections/collection-catalog.js';
 import type { AskRequest } from '../collections/kb-service.js';
 import type { RetrievalFilter } from '../collections/retrieval-filter.js';
 import { mayRead, type ScopedPrincipal } from '../collections/scope.js';
-import type { EmulatorRequest, EmulatorResponse } from '../emulator/dual-protocol-server.js';
+import { type EmulatorRequest, type EmulatorResponse, peerAddress } from '../emulator/dual-protocol-server.js';
 import { encodeEvent, EVENT_STREAM_CONTENT_TYPE } from '../emulator/event-stream.js';
 import { sendJson, sendServiceError } from '../emulator/send-response.js';
 import { ServiceError, validationError } from '../emulator/service-error.js';
@@ -24,6 +25,8 @@ export interface KbApiOptions {
   /** Largest request body read (the service's own limit is not documented; queries are at most 20,000 characters). */
   maxBodyBytes?: number;
   /** One line per request for the audit log: who, which operation, which collection, the status answered. */
+  /** The invalid-key lockout and per-key rate limit; none in tests that do not need them. */
+  gate?: KeyGate;
   onRequest?: (entry: { principal?: string; operation: string; collection?: string; status: number; error?: string }) => void;
 }
 
@@ -37,7 +40,7 @@ const RETRIEVE_PATH = /^\/knowledgebases\/([^/?]+)\/retrieve$/;
  * collections, for HTTP/1.1 (mounted in Express) and HTTP/2 (the AWS SDK's default). Resolves false for a
  * request that is not one of its routes, so the caller passes it on.
  */
-export function createKbApiHandler({ catalog, keys, sessions = createSessionStore(), maxBodyBytes = 256_000, onRequest }: KbApiOptions): KbApiHandler {
+export function createKbApiHandler({ catalog, keys, gate, sessions = createSessionStore(), maxBodyBytes = 256_000, onRequest }: KbApiOptions): KbApiHandler {
   return async (req, res) => {
     const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const path = url.split('?')[0]!;
@@ -48,8 +51,14 @@ export function createKbApiHandler({ catalog, keys, sessions = createSessionStor
     let collection: string | undefined;
     try {
       if (req.method !== 'POST') throw new ServiceError('UnknownOperationException', 404, `${req.method} ${path} is not an operation; use POST.`);
+      const address = clientAddress(peerAddress(req));
+      if (gate && keys.enabled && gate.blockedFor(address)) throw new ServiceError('ThrottlingException', 429, 'Too many requests with invalid credentials from this address; retry later.');
       const body = await readLimited(req, maxBodyBytes);
-      principal = await authenticateRequest({ method: req.method, url, headers: req.headers as ReceivedHeaders, body }, keys);
+      principal = await authenticateRequest({ method: req.method, url, headers: req.headers as ReceivedHeaders, body }, keys).catch((error: unknown) => {
+        if (error instanceof ServiceError && error.httpStatus === 403) gate?.recordFailure(address);
+        throw error;
+      });
+      if (gate && (await gate.hit(keys.enabled ? `key:${principal.name}` : `ip:${address}`))) throw new ServiceError('ThrottlingException', 429, 'Rate exceeded.');
       const json = parseJson(body);
       if (operation === 'Retrieve') {
         const input = parse(retrieveBodySchema, json);

@@ -45,8 +45,10 @@ export function createDualProtocolServer(
   if (headersTimeoutMs !== undefined) h1.headersTimeout = headersTimeoutMs;
   if (requestTimeoutMs !== undefined) h1.requestTimeout = requestTimeoutMs;
   const sessions = new Set<http2.ServerHttp2Session>();
+  let connecting: net.Socket | undefined;
   h2.on('session', (session) => {
     sessions.add(session);
+    sessionPeers.set(session, connecting?.remoteAddress);
     session.once('close', () => sessions.delete(session));
   });
   const sockets = new Set<net.Socket>();
@@ -60,7 +62,10 @@ export function createDualProtocolServer(
       socket.setTimeout(0);
       socket.pause();
       if (first.subarray(0, 3).toString('latin1') === 'PRI') {
+        // http2 wraps the replaying stream in a socket of its own that knows no peer: note it per session.
+        connecting = socket;
         h2.emit('connection', replaying(socket, first));
+        connecting = undefined;
       } else {
         socket.unshift(first);
         h1.emit('connection', socket);
@@ -122,6 +127,14 @@ function replaying(socket: net.Socket, first: Buffer): Duplex {
   socket.on('close', () => duplex.destroy());
   socket.on('error', (error) => duplex.destroy(error));
   return duplex;
+}
+
+const sessionPeers = new WeakMap<http2.Http2Session, string | undefined>();
+
+/** The client's address, for an HTTP/1.1 request or an HTTP/2 one on this server (whose socket knows no peer). */
+export function peerAddress(req: EmulatorRequest): string | undefined {
+  const session = 'stream' in req ? req.stream?.session : undefined;
+  return session ? sessionPeers.get(session) : req.socket?.remoteAddress;
 }
 
 export async function readBody(req: EmulatorRequest): Promise<Uint8Array> {

@@ -26,7 +26,9 @@ import { indexJobRoutes } from './routes/index-jobs.js';
 import { type QueryRouteDeps, queryRoutes } from './routes/query.js';
 import { retrieveRoutes } from './routes/retrieve.js';
 import { webPageRoutes } from './routes/web-page.js';
-import { bearerPrincipal, collectionRoutes } from './routes/collections.js';
+import { collectionRoutes } from './routes/collections.js';
+import { gatedBearer } from './gated-bearer.js';
+import type { KeyGate } from './key-gate.js';
 import type { KbApiKeys } from '../bedrock-kb-api/authenticate-request.js';
 import type { KbApiHandler } from '../bedrock-kb-api/kb-api-handler.js';
 import { kbApiRouter } from '../bedrock-kb-api/kb-api-router.js';
@@ -65,7 +67,7 @@ export interface CreateAppOptions {
   /** Invalid-key limit per address (default 20 a minute); tests inject the clock. */
   failedLogins?: FailedAuthLimiterOptions;
   /** /mcp, /v1/collections and the Bedrock-compatible routes over these collections and keys (kb serve). */
-  integrations?: { catalog: CollectionCatalog; keys: KbApiKeys; kbApi: KbApiHandler };
+  integrations?: { catalog: CollectionCatalog; keys: KbApiKeys; kbApi: KbApiHandler; gate: KeyGate };
 }
 
 export interface App {
@@ -122,8 +124,9 @@ export function createApp(options: CreateAppOptions): App {
   if (integrations) {
     // Before any body parser: the Bedrock-compatible routes read the raw body, which SigV4 signs.
     app.use(kbApiRouter(integrations.kbApi));
-    app.use(mcpHttpRouter({ catalog: integrations.catalog, authenticate: bearerPrincipal(integrations.keys), version: VERSION, maxBodyBytes: s.maxBodyBytes, shutdown: shutdown.signal }));
-    app.use(collectionRoutes(integrations));
+    const authenticate = gatedBearer(integrations.keys, integrations.gate);
+    app.use(mcpHttpRouter({ catalog: integrations.catalog, authenticate, version: VERSION, maxBodyBytes: s.maxBodyBytes, shutdown: shutdown.signal }));
+    app.use(collectionRoutes({ catalog: integrations.catalog, authenticate }));
   }
   app.use(webPageRoutes({ authRequired: auth.enabled, maxQuestionChars: s.maxQuestionChars, model: answerer.modelId, name: options.name }));
   app.get('/openapi.json', (_req, res) => {

@@ -10,6 +10,7 @@ import { mergeApiKeys, parseApiKeys } from '../../server/api-keys.js';
 import type { App } from '../../server/create-app.js';
 import { createCloudWatchEmfSink } from '../../server/cloudwatch-emf-sink.js';
 import { createKnowledgeBaseApp } from '../../server/knowledge-base-app.js';
+import { createKeyGate, type KeyGate } from '../../server/key-gate.js';
 import { createMetrics } from '../../server/metrics.js';
 import { type RunningServer, startServer } from '../../server/start-server.js';
 import type { CommandRun } from '../cli-context.js';
@@ -24,6 +25,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
   const kb = await openKnowledgeBase(config);
   let app: App | undefined;
   let server: RunningServer | undefined;
+  let gate: KeyGate | undefined;
   try {
     const answerer = await createAnswerer(config);
     // Build the vector index now (if it is stale) rather than on the first query; an index built with another model fails here.
@@ -33,11 +35,12 @@ export const run: CommandRun = async (_args, options, ctx) => {
     // One collection (this kb dir) until the catalog reads collections from config.
     const catalog = createCatalog([{ name: DEFAULT_COLLECTION, service: kbServiceOverOpenKb({ kb, answerer, minCoverage: config.retrieval.minCoverage }) }]);
     const keys = serverKbApiKeys(openKeyStore(keyStorePaths(config.kbDir)), apiKeys);
+    gate = createKeyGate({ perMinute: config.server.rateLimitPerMinute });
     const kbApi = createKbApiHandler({
-      catalog, keys, maxBodyBytes: config.server.maxBodyBytes,
+      catalog, keys, gate, maxBodyBytes: config.server.maxBodyBytes,
       onRequest: (entry) => logger.info({ audit: true, ...entry }, 'bedrock-kb-api'),
     });
-    app = createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi } });
+    app = createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi, gate } });
     // Keys from KB_API_KEYS / server.apiKeys or from the key store (kb keys) make a non-loopback bind safe.
     server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth, kbApi });
     const { documents } = await kb.store.stats();
@@ -57,6 +60,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
     // In-flight answers are aborted first, so their streams end and the server can close.
     await app?.close();
     await server?.close();
+    gate?.close();
     await kb.close();
     // Only a server that listened has stopped; a refused bind or a port in use is reported as the error alone.
     if (server) logger.info('stopped');
