@@ -62,8 +62,20 @@ export const configSchema = z
         keywordWeight: z.number().min(0).optional(),
         /** Least IDF-weighted share of the question's terms a chunk must contain to be used as a source (calibrated: see MIN_COVERAGE). */
         minCoverage: z.number().min(0).max(1).default(MIN_COVERAGE),
+        /** Bedrock Rerank of the fused top `topN`, of which the best topK are kept (provider bedrock only). */
+        rerank: z
+          .object({
+            enabled: z.boolean().default(false),
+            /** amazon.rerank-v1:0 or cohere.rerank-v3-5:0, or its foundation-model ARN. */
+            model: z.string().default('amazon.rerank-v1:0'),
+            /** Fused candidates sent to the reranker (each 100 is billed as one query). */
+            topN: z.number().int().min(1).max(1000).default(50),
+            /** Region to call Rerank in when bedrock.region does not offer it (Rerank is not in us-east-1). */
+            region: z.string().optional(),
+          })
+          .default({ enabled: false, model: 'amazon.rerank-v1:0', topN: 50 }),
       })
-      .default({ topK: 6, candidates: 50, minCoverage: MIN_COVERAGE }),
+      .default({ topK: 6, candidates: 50, minCoverage: MIN_COVERAGE, rerank: { enabled: false, model: 'amazon.rerank-v1:0', topN: 50 } }),
     answer: z
       .object({
         model: z.string().default('anthropic.claude-3-5-haiku-20241022-v1:0'),
@@ -135,6 +147,10 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_VECTOR_WEIGHT', 'retrieval.vectorWeight', Number],
   ['KB_KEYWORD_WEIGHT', 'retrieval.keywordWeight', Number],
   ['KB_MIN_COVERAGE', 'retrieval.minCoverage', Number],
+  ['KB_RERANK', 'retrieval.rerank.enabled', parseBoolean],
+  ['KB_RERANK_MODEL', 'retrieval.rerank.model', String],
+  ['KB_RERANK_TOP_N', 'retrieval.rerank.topN', Number],
+  ['KB_RERANK_REGION', 'retrieval.rerank.region', String],
   ['KB_CHAT_MODEL', 'answer.model', String],
   ['KB_MAX_TOKENS', 'answer.maxTokens', Number],
   ['KB_TEMPERATURE', 'answer.temperature', Number],
@@ -204,6 +220,13 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
 }
 
 export type LoadedConfig = ReturnType<typeof loadConfig>;
+
+/** "true"/"1"/"false"/"0" as a boolean; anything else stays a string, so the schema names it. */
+function parseBoolean(value: string): unknown {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return value;
+}
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');

@@ -9,6 +9,7 @@ import { APPLICATION_PROFILE_ARN, isOfferedIn, resolveModelId } from '../models/
 import { listFoundationModels, listInferenceProfiles } from './control-plane-routes.js';
 import { answerModelCall, type Route } from './model-routes.js';
 import { sendJson, sendServiceError, type StreamEnd } from './send-response.js';
+import { answerRerank } from './rerank-route.js';
 import { accessDenied, ServiceError, validationError } from './service-error.js';
 import { checkAuthorization } from './sigv4-check.js';
 
@@ -41,6 +42,10 @@ export interface EmulatorOptions extends Partial<Faults> {
   deniedModels?: string[];
   /** Application inference-profile ARN -> the model it copies. */
   applicationProfiles?: Record<string, string>;
+  /** Most recent requests GET /_emulator/requests serves (default 200). */
+  maxServedRequests?: number;
+  /** Clock of the recorded requests' `at`; injected by tests. */
+  now?: () => number;
 }
 
 export interface Emulator {
@@ -64,8 +69,8 @@ const NOT_JSON = Symbol('not JSON');
 /**
  * A Bedrock-runtime-compatible server for offline development and tests: embeddings from the local hash
  * embedder, Claude answers quoted from the prompt's sources, SigV4/bearer checks, and injectable latency,
- * quota throttling and transient errors. Control endpoints: GET /_emulator/stats, POST /_emulator/faults,
- * POST /_emulator/reset.
+ * quota throttling and transient errors; Rerank at POST /rerank. Control endpoints: GET /_emulator/stats,
+ * GET /_emulator/requests (the last maxServedRequests bodies received), POST /_emulator/faults, POST /_emulator/reset.
  */
 export async function startEmulator({
   port = 0,
@@ -77,6 +82,8 @@ export async function startEmulator({
   region: defaultRegion = 'us-east-1',
   deniedModels = [],
   applicationProfiles = {},
+  maxServedRequests = 200,
+  now = Date.now,
   ...faultOptions
 }: EmulatorOptions = {}): Promise<Emulator> {
   const injector = createFaultInjector({ latencyMs: 0, rpm: 0, throttleRate: 0, errorRate: 0, ...parseFaults(faultOptions) }, seed);
@@ -91,9 +98,7 @@ export async function startEmulator({
 
   async function handleModelCall(req: EmulatorRequest, res: EmulatorResponse, route: Route, modelId: string, raw: Uint8Array): Promise<void> {
     const body = parseJson(raw);
-    const record: RecordedRequest = { route, modelId, body: body === NOT_JSON ? Buffer.from(raw).toString('utf8') : body, auth: undefined, status: 0 };
-    requests.push(record);
-    if (requests.length > maxRecordedRequests) requests.splice(0, requests.length - maxRecordedRequests);
+    const record = recordRequest(req, route, modelId, body, raw);
     countRequest(stats, route, modelId);
     try {
       record.auth = await checkAuthorization({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: raw }, { secrets });
@@ -116,12 +121,43 @@ export async function startEmulator({
         streamEnds.emit('end', streamed);
       }
     } catch (error) {
-      const serviceError = error instanceof ServiceError ? error : new ServiceError('InternalServerException', 500, String(error));
-      record.status = serviceError.httpStatus;
-      if (serviceError.type === 'ThrottlingException') stats.throttled++;
-      else stats.errors++;
-      if (!res.headersSent) sendServiceError(res, serviceError);
-      else res.destroy();
+      fail(res, record, error);
+    }
+  }
+
+  function recordRequest(req: EmulatorRequest, route: string, modelId: string, body: unknown, raw: Uint8Array): RecordedRequest {
+    const record: RecordedRequest = { route, modelId, path: (req.url ?? '/').split('?')[0]!, at: new Date(now()).toISOString(), body: body === NOT_JSON ? Buffer.from(raw).toString('utf8') : body, auth: undefined, status: 0 };
+    requests.push(record);
+    if (requests.length > maxRecordedRequests) requests.splice(0, requests.length - maxRecordedRequests);
+    return record;
+  }
+
+  function fail(res: EmulatorResponse, record: RecordedRequest, error: unknown): void {
+    const serviceError = error instanceof ServiceError ? error : new ServiceError('InternalServerException', 500, String(error));
+    record.status = serviceError.httpStatus;
+    if (serviceError.type === 'ThrottlingException') stats.throttled++;
+    else stats.errors++;
+    if (!res.headersSent) sendServiceError(res, serviceError);
+    else res.destroy();
+  }
+
+  /** Agents for Amazon Bedrock runtime Rerank: scored by term overlap (see answerRerank). */
+  async function handleRerank(req: EmulatorRequest, res: EmulatorResponse, raw: Uint8Array): Promise<void> {
+    const body = parseJson(raw);
+    const record = recordRequest(req, 'rerank', rerankModelOf(body), body, raw);
+    countRequest(stats, 'rerank', record.modelId);
+    try {
+      record.auth = await checkAuthorization({ method: 'POST', url: req.url ?? '/', headers: req.headers, body: raw }, { secrets });
+      if (injector.faults.latencyMs > 0) await sleep(injector.faults.latencyMs);
+      const fault = injector.check();
+      if (fault) throw fault;
+      if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
+      const out = answerRerank(body, regionOf(req, defaultRegion));
+      stats.rerankedSources += out.documents;
+      record.status = 200;
+      sendJson(res, 200, out.json);
+    } catch (error) {
+      fail(res, record, error);
     }
   }
 
@@ -141,6 +177,7 @@ export async function startEmulator({
 
   function handleControl(res: EmulatorResponse, method: string, path: string, raw: Uint8Array): void {
     if (method === 'GET' && path === '/_emulator/stats') return sendJson(res, 200, { ...stats, faults: injector.faults });
+    if (method === 'GET' && path === '/_emulator/requests') return sendJson(res, 200, { requests: requests.slice(-maxServedRequests) });
     if (method === 'POST' && path === '/_emulator/reset') {
       reset();
       return sendJson(res, 200, { ok: true });
@@ -161,6 +198,7 @@ export async function startEmulator({
       const match = MODEL_ROUTE.exec(path);
       if (path.startsWith('/_emulator/')) return handleControl(res, req.method ?? 'GET', path.split('?')[0]!, raw);
       if (req.method === 'GET' && (path.startsWith('/foundation-models') || path.startsWith('/inference-profiles'))) return handleCatalog(req, res, path);
+      if (req.method === 'POST' && path.split('?')[0] === '/rerank') return handleRerank(req, res, raw);
       if (!match || req.method !== 'POST') {
         return sendServiceError(res, new ServiceError('UnknownOperationException', 404, `No operation at ${req.method} ${path}`));
       }
@@ -189,6 +227,12 @@ function parseFaults(partial: Partial<Faults>): Partial<Faults> {
   const parsed = faultsSchema.safeParse(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)));
   if (!parsed.success) throw new UsageError(`Invalid emulator faults: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** The model ARN a Rerank body names, for the stats, or "" when it names none. */
+function rerankModelOf(body: unknown): string {
+  const arn = (body as { rerankingConfiguration?: { bedrockRerankingConfiguration?: { modelConfiguration?: { modelArn?: unknown } } } } | null)?.rerankingConfiguration?.bedrockRerankingConfiguration?.modelConfiguration?.modelArn;
+  return typeof arn === 'string' ? arn : '';
 }
 
 function parseJson(raw: Uint8Array): unknown {

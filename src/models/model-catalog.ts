@@ -7,8 +7,8 @@
  * availability and change often; `kb models` with provider bedrock asks the account, which is authoritative.
  * Uncertain: exact region lists for the Claude 4.x models (offered mostly through profiles), and Titan V1 regions.
  */
-export type ModelFamily = 'local' | 'titan-v1' | 'titan-v2' | 'cohere' | 'anthropic' | 'nova';
-export type ModelKind = 'embedding' | 'chat';
+export type ModelFamily = 'local' | 'titan-v1' | 'titan-v2' | 'cohere' | 'anthropic' | 'nova' | 'amazon-rerank' | 'cohere-rerank';
+export type ModelKind = 'embedding' | 'chat' | 'rerank';
 /** Cross-region inference profile prefixes ("us.anthropic.claude-…"). */
 export const PROFILE_PREFIXES = ['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'global'] as const;
 export type ProfilePrefix = (typeof PROFILE_PREFIXES)[number];
@@ -19,6 +19,8 @@ export interface ModelPrice {
   outputPer1k: number;
   cacheReadPer1k?: number;
   cacheWritePer1k?: number;
+  /** Rerank models: USD per 1,000 queries (a query is up to RERANK_DOCUMENTS_PER_QUERY sources). */
+  per1kQueries?: number;
 }
 
 export interface CatalogModel {
@@ -47,6 +49,11 @@ const EU = ['eu-central-1', 'eu-west-1', 'eu-west-3'];
 const NOVA_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'us-gov-west-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3'];
 const TITAN_V2_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'us-gov-west-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-south-1', 'ap-southeast-2', 'ca-central-1', 'eu-central-1', 'eu-central-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1'];
 const COHERE_REGIONS = ['us-east-1', 'us-west-2', 'ap-northeast-1', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ca-central-1', 'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1'];
+// Rerank: "Supported Regions and models for reranking in Amazon Bedrock" (not us-east-1); pricing page: a query
+// counts up to 100 document chunks, more are billed as further queries. Uncertain: newer regions may offer it.
+const RERANK_REGIONS = ['us-west-2', 'ca-central-1', 'eu-central-1', 'ap-northeast-1'];
+/** Sources billed as one rerank query; a call with more counts as ceil(n / 100) queries. */
+export const RERANK_DOCUMENTS_PER_QUERY = 100;
 const CLAUDE_WINDOW = 200_000;
 const text = ['text'] as CatalogModel['modality'];
 const vision = ['text', 'image', 'document'] as CatalogModel['modality'];
@@ -74,6 +81,9 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
   claude('anthropic.claude-opus-4-20250514-v1:0', 'Claude Opus 4', 32_000, { inputPer1k: 0.015, outputPer1k: 0.075, cacheReadPer1k: 0.0015, cacheWritePer1k: 0.01875 }, [], ['us']),
   claude('anthropic.claude-sonnet-4-5-20250929-v1:0', 'Claude Sonnet 4.5', 64_000, { inputPer1k: 0.003, outputPer1k: 0.015, cacheReadPer1k: 0.0003, cacheWritePer1k: 0.00375 }, [], ['us', 'us-gov', 'eu', 'jp', 'au', 'global']),
   claude('anthropic.claude-haiku-4-5-20251001-v1:0', 'Claude Haiku 4.5', 64_000, { inputPer1k: 0.001, outputPer1k: 0.005, cacheReadPer1k: 0.0001, cacheWritePer1k: 0.00125 }, [], ['us', 'eu', 'jp', 'au', 'global']),
+
+  { id: 'amazon.rerank-v1:0', name: 'Amazon Rerank 1.0', family: 'amazon-rerank', kind: 'rerank', modality: text, inputTokens: 512, price: { inputPer1k: 0, outputPer1k: 0, per1kQueries: 1 }, regions: RERANK_REGIONS, profiles: [] },
+  { id: 'cohere.rerank-v3-5:0', name: 'Cohere Rerank 3.5', family: 'cohere-rerank', kind: 'rerank', modality: text, inputTokens: 4096, price: { inputPer1k: 0, outputPer1k: 0, per1kQueries: 2 }, regions: RERANK_REGIONS, profiles: [] },
 
   // Nova: https://aws.amazon.com/bedrock/pricing/ (cache reads are 75% off input).
   { id: 'amazon.nova-micro-v1:0', name: 'Amazon Nova Micro', family: 'nova', kind: 'chat', modality: text, inputTokens: 128_000, contextTokens: 128_000, maxOutputTokens: 10_000, price: { inputPer1k: 0.000035, outputPer1k: 0.00014, cacheReadPer1k: 0.00000875 }, regions: NOVA_REGIONS, profiles: ['us', 'us-gov', 'eu', 'apac'] },

@@ -42,7 +42,7 @@ function row(m: CatalogModel, config: LoadedConfig, account: { foundationModels:
   const viaProfile = account?.inferenceProfiles.find((p) => p.endsWith(`.${m.id}`));
   return {
     id: m.id, kind: m.kind, name: m.name,
-    size: m.kind === 'chat' ? `${(m.contextTokens ?? 0) / 1000}k ctx` : `${m.dimensions!.join('/')} dims`,
+    size: m.kind === 'chat' ? `${(m.contextTokens ?? 0) / 1000}k ctx` : m.kind === 'rerank' ? 'rerank' : `${m.dimensions!.join('/')} dims`,
     inputPer1k: price?.inputPer1k, outputPer1k: price?.outputPer1k, regions: m.regions, profiles: m.profiles, configured,
     ...(account && m.family !== 'local' ? { available: account.foundationModels.includes(m.id) || viaProfile !== undefined } : {}),
     ...(viaProfile && !account?.foundationModels.includes(m.id) ? { viaProfile } : {}),
