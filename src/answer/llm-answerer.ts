@@ -1,10 +1,11 @@
 import { priceFor, type KbConfig } from '../config.js';
-import type { ChatFn } from '../models/chat-model.js';
+import type { ChatFn, CountTokensFn } from '../models/chat-model.js';
 import { estimateTokens } from '../text/estimate-tokens.js';
 import type { AnswerResult, ChatTurn } from '../types.js';
 import type { AnswerInput, AnswerParams, Answerer } from './answerer.js';
 import { buildGroundedPrompt, buildRewritePrompt, isNotFoundAnswer } from './build-grounded-prompt.js';
 import { checkSupport } from './check-support.js';
+import { fitPromptToBudget } from './fit-prompt-to-budget.js';
 import { notFoundAnswer } from './not-found-answer.js';
 import { parseCitations } from './parse-citations.js';
 import { renumberCitations } from './renumber-citations.js';
@@ -19,24 +20,26 @@ export interface LlmAnswererOptions {
   config: Pick<KbConfig, 'answer' | 'prices'> & { bedrock?: Pick<KbConfig['bedrock'], 'applicationProfiles'> };
   /** Recorded in results and used for prices; defaults to config.answer.model. */
   modelId?: string;
+  /** The provider's token count (a ChatModel's `countTokens`): prompts near the budget are packed to it. */
+  countTokens?: CountTokensFn;
 }
 
 const REWRITE_MAX_TOKENS = 120;
 
 /** An Answerer that asks a chat model for a cited answer grounded in the sources. */
-export function createLlmAnswerer({ chat, config, modelId = config.answer.model }: LlmAnswererOptions): Answerer {
+export function createLlmAnswerer({ chat, config, modelId = config.answer.model, countTokens }: LlmAnswererOptions): Answerer {
   const defaults = config.answer;
 
   async function answer({ question, sources, history = [], params: overrides, signal, onToken }: AnswerInput): Promise<AnswerResult> {
     const params = effectiveParams(defaults, overrides);
-    const prompt = buildGroundedPrompt({
-      question,
-      sources,
-      history,
+    const fitted = await fitPromptToBudget({
+      build: (contextTokens) => buildGroundedPrompt({ question, sources, history, contextTokens, maxOutputTokens: params.maxTokens, maxSourceTokens: defaults.maxSourceTokens }),
       contextTokens: defaults.contextTokens,
       maxOutputTokens: params.maxTokens,
-      maxSourceTokens: defaults.maxSourceTokens,
+      ...(countTokens ? { countTokens } : {}),
+      ...(signal ? { signal } : {}),
     });
+    const prompt = fitted.prompt;
     // Nothing to ground an answer in: saying so costs no model call.
     if (prompt.packedSources.length === 0) {
       const none = notFoundAnswer([], modelId);
@@ -58,7 +61,7 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model 
     const citations = numbered.citations;
     const blocked = reply.stopReason === 'guardrail_intervened';
     // A provider that reports no usage gets our estimate: a cost shown low is worse than one shown rough.
-    const inputTokens = reply.inputTokens || prompt.estimatedInputTokens;
+    const inputTokens = reply.inputTokens || (fitted.countedTokens ?? prompt.estimatedInputTokens);
     const outputTokens = reply.outputTokens || estimateTokens(reply.text);
     const usd = costUsd(inputTokens, outputTokens);
     return {

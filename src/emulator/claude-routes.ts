@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatRequest } from './chat-request.js';
+import { promptTokens } from './count-tokens-route.js';
 import { estimateTokens } from './estimate-tokens.js';
 import { encodeEvent } from './event-stream.js';
 import { fakeClaudeReply, splitIntoDeltas } from './fake-claude.js';
@@ -22,14 +23,13 @@ export interface StreamOptions {
 
 /** The fake model's answer, cut at `maxTokens` like a real model would be. */
 export function replyTo(request: ChatRequest): ChatReply {
-  const prompt = [request.system, ...request.turns.map((t) => t.content)].join('\n');
   let text = fakeClaudeReply(request);
   let stopReason: ChatReply['stopReason'] = 'end_turn';
   if (request.maxTokens !== undefined && estimateTokens(text) > request.maxTokens) {
     text = (text.match(/\S+/g) ?? []).slice(0, Math.floor(request.maxTokens / 1.3)).join(' ');
     stopReason = 'max_tokens';
   }
-  return { text, stopReason, inputTokens: estimateTokens(prompt), outputTokens: estimateTokens(text) };
+  return { text, stopReason, inputTokens: promptTokens(request), outputTokens: estimateTokens(text) };
 }
 
 function usage(reply: ChatReply) {

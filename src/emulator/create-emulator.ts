@@ -63,7 +63,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const MODEL_ROUTE = /^\/model\/([^/?]+)\/(invoke|converse|converse-stream|invoke-with-response-stream)(?:\?.*)?$/;
+const MODEL_ROUTE = /^\/model\/([^/?]+)\/(invoke|converse|converse-stream|invoke-with-response-stream|count-tokens)(?:\?.*)?$/;
 const NOT_JSON = Symbol('not JSON');
 
 /**
@@ -115,7 +115,7 @@ export async function startEmulator({
       if (fault) throw fault;
       if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
       record.status = 200;
-      const streamed = await answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs });
+      const streamed = await answerModelCall({ res, route, model: resolved.model, modelId, body, stats, streamDelayMs });
       if (streamed) {
         if (streamed.cancelled) stats.streamsCancelled++;
         streamEnds.emit('end', streamed);

@@ -3,26 +3,31 @@ import { anthropicJson, anthropicStreamEvents, converseJson, converseStreamEvent
 import type { EmulatorResponse } from './dual-protocol-server.js';
 import { invokeEmbeddingModel } from './embedding-routes.js';
 import type { EmulatorStats } from './emulator-stats.js';
-import type { ModelFamily } from '../models/model-catalog.js';
+import type { CatalogModel } from '../models/model-catalog.js';
+import { countTokens } from './count-tokens-route.js';
 import { sendEventStream, sendJson, type StreamEnd } from './send-response.js';
 import { validationError } from './service-error.js';
 
-export type Route = 'invoke' | 'converse' | 'converse-stream' | 'invoke-with-response-stream';
+export type Route = 'invoke' | 'converse' | 'converse-stream' | 'invoke-with-response-stream' | 'count-tokens';
 
 export interface ModelCall {
   res: EmulatorResponse;
   route: Route;
-  family: ModelFamily;
+  model: CatalogModel;
   modelId: string;
   body: unknown;
   stats: EmulatorStats;
   streamDelayMs: number;
 }
 
-/** Answers an authorised, unthrottled model call, or throws the ServiceError Bedrock would answer with. */
-/** Answers one model call; a streamed reply resolves with how it ended. */
-export async function answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs }: ModelCall): Promise<StreamEnd | void> {
+/**
+ * Answers an authorised, unthrottled model call, or throws the ServiceError Bedrock would answer with; a
+ * streamed reply resolves with how it ended.
+ */
+export async function answerModelCall({ res, route, model, modelId, body, stats, streamDelayMs }: ModelCall): Promise<StreamEnd | void> {
   const startedAt = Date.now();
+  const family = model.family;
+  if (route === 'count-tokens') return sendJson(res, 200, countTokens(model, body));
   if (route === 'invoke' && (family === 'titan-v1' || family === 'titan-v2' || family === 'cohere')) {
     const result = invokeEmbeddingModel(family, body);
     stats.embeddedTexts += result.textCount;

@@ -1,10 +1,10 @@
-import { ConverseStreamCommand, type BedrockRuntimeClient, type ConverseStreamCommandInput } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseStreamCommand, CountTokensCommand, type BedrockRuntimeClient, type ConverseStreamCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import type { KbConfig } from '../config.js';
 import { isAbortError } from '../errors.js';
 import { createBedrockClient } from './bedrock-client.js';
 import { type BedrockCallContext, toModelCallError } from './bedrock-errors.js';
-import type { ChatModel, ChatReply, ChatRequest, InferenceParams } from './chat-model.js';
-import { resolveModelId } from './model-catalog.js';
+import type { ChatModel, ChatReply, ChatRequest, CountTokensFn, InferenceParams } from './chat-model.js';
+import { APPLICATION_PROFILE_ARN, resolveModelId } from './model-catalog.js';
 import { retryModelCall, type RetryContext } from './retry-model-call.js';
 import { retryPolicyFor } from './retry-policy-for.js';
 
@@ -42,7 +42,23 @@ export function createBedrockChatModel({ config, client, retry = {} }: BedrockCh
     });
     return value;
   }
-  return { modelId, chat };
+  const catalogued = resolveModelId(APPLICATION_PROFILE_ARN.test(modelId) ? (bedrock.applicationProfiles[modelId] ?? modelId) : modelId)?.model;
+  // CountTokens (POST /model/{modelId}/count-tokens) is free; it counts the same system and messages Converse gets.
+  // It takes a foundation-model id, not an inference profile: the profile's model is counted.
+  const countTokens: CountTokensFn = async (prompt, signal) => {
+    const { system, messages } = converseInput(modelId, { ...prompt, params: {} });
+    const once = async () => {
+      try {
+        const out = await sdk.send(new CountTokensCommand({ modelId: catalogued?.id ?? modelId, input: { converse: { system, messages } } }), signal ? { abortSignal: signal } : {});
+        return out.inputTokens ?? 0;
+      } catch (error) {
+        if (signal?.aborted) throw isAbortError(error) ? error : abortError(signal);
+        throw toModelCallError(error, context);
+      }
+    };
+    return (await retryModelCall(once, { ...retry, policy, ...(signal ? { signal } : {}) })).value;
+  };
+  return { modelId, chat, ...(catalogued?.countTokens ? { countTokens } : {}) };
 }
 
 async function streamOnce(sdk: BedrockRuntimeClient, request: ChatRequest, modelId: string, context: BedrockCallContext): Promise<ChatReply> {

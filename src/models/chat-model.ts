@@ -36,8 +36,13 @@ export interface ChatReply {
 
 export type ChatFn = (request: ChatRequest) => Promise<ChatReply>;
 
+/** Input tokens the model would bill for this system prompt and these turns, counted by the provider. */
+export type CountTokensFn = (prompt: Pick<ChatRequest, 'system' | 'messages'>, signal?: AbortSignal) => Promise<number>;
+
 /** A chat model behind the seam: Bedrock Converse today (Claude, Nova), a recording double in tests. */
 export interface ChatModel {
   readonly modelId: string;
   chat: ChatFn;
+  /** Present when the catalogue says the provider counts this model's tokens (Bedrock CountTokens). */
+  countTokens?: CountTokensFn;
 }
