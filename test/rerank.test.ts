@@ -1,6 +1,9 @@
 import { BedrockAgentRuntimeClient, RerankCommand } from '@aws-sdk/client-bedrock-agent-runtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { answerQuestion } from '../src/answer/answer-question.js';
+import { createLlmAnswerer } from '../src/answer/llm-answerer.js';
 import { configSchema, type KbConfig, loadConfig } from '../src/config.js';
+import { createBedrockChatModel } from '../src/models/bedrock-chat.js';
 import { startEmulator, type Emulator } from '../src/emulator/create-emulator.js';
 import { termOverlap } from '../src/emulator/term-overlap.js';
 import { ConfigError } from '../src/errors.js';
@@ -157,6 +160,21 @@ describe('withReranker', () => {
     const narrow = await retriever.retrieve(QUERY, { rerankTopN: 2, topK: 1 });
     expect((emulator.requests[0]!.body as { sources: unknown[] }).sources).toHaveLength(2);
     expect(narrow.chunks.map((c) => c.id)).toEqual([2]);
+  });
+
+  it('answerQuestion answers from the reranked sources and adds the rerank cost to the answer\'s', async () => {
+    const cfg = config();
+    cfg.answer = { ...cfg.answer, model: 'anthropic.claude-3-5-haiku-20241022-v1:0' };
+    const retriever = withReranker(fusedRetriever(), createBedrockReranker({ config: cfg }), { topK: 2, topN: 4 });
+    const answerer = createLlmAnswerer({ chat: createBedrockChatModel({ config: cfg }).chat, config: cfg });
+    const result = await answerQuestion({ question: QUERY, retriever, answerer, minCoverage: 0 });
+    expect(result.rerank).toEqual({ model: 'amazon.rerank-v1:0', documents: 4, queries: 1, attempts: 1, costUsd: 0.001 });
+    expect(result.cost!.byModel['amazon.rerank-v1:0']).toBe(0.001);
+    const chat = emulator.requests.find((r) => r.route === 'converse-stream')!;
+    expect(JSON.stringify(chat.body)).toContain('112 days');
+    expect(JSON.stringify(chat.body)).not.toContain('Laptops');
+    const off = await answerQuestion({ question: QUERY, retriever, answerer, minCoverage: 0, rerank: false });
+    expect(off.rerank).toBeUndefined();
   });
 
   it('KB_RERANK* env vars set the rerank section', () => {
