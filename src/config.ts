@@ -89,8 +89,10 @@ export const configSchema = z
         /** Cap on source tokens per prompt, whatever the model could take (cost control). */
         maxSourceTokens: z.number().int().positive().default(6_000),
         guardrail: z.object({ id: z.string(), version: z.string() }).optional(),
+        /** Converse cache points after the system prompt and the conversation's history, where the model supports it. */
+        promptCaching: z.boolean().default(true),
       })
-      .default({ model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000 }),
+      .default({ model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000, promptCaching: true }),
     bedrock: z
       .object({
         region: z.string().optional(),
@@ -154,6 +156,7 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_CHAT_MODEL', 'answer.model', String],
   ['KB_MAX_TOKENS', 'answer.maxTokens', Number],
   ['KB_TEMPERATURE', 'answer.temperature', Number],
+  ['KB_PROMPT_CACHING', 'answer.promptCaching', parseBoolean],
   ['KB_BEDROCK_ENDPOINT', 'bedrock.endpoint', String],
   ['KB_BEDROCK_MAX_ATTEMPTS', 'bedrock.maxAttempts', Number],
   ['KB_BEDROCK_MAX_BACKOFF_MS', 'bedrock.maxBackoffMs', Number],

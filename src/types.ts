@@ -141,9 +141,13 @@ export interface Citation {
 }
 
 export interface Usage {
+  /** Input tokens billed at the input price (prompt-cache tokens are counted apart). */
   inputTokens: number;
   outputTokens: number;
   embeddingTokens: number;
+  /** Prompt-cache tokens read and written, when the model reported them (priced at the cache rates). */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
 }
 
 export interface AnswerResult {

@@ -1,5 +1,6 @@
 import { priceFor, type KbConfig } from '../config.js';
 import type { ChatFn, CountTokensFn } from '../models/chat-model.js';
+import { costOf } from '../models/model-price.js';
 import { estimateTokens } from '../text/estimate-tokens.js';
 import type { AnswerResult, ChatTurn } from '../types.js';
 import type { AnswerInput, AnswerParams, Answerer } from './answerer.js';
@@ -61,24 +62,27 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model,
     const citations = numbered.citations;
     const blocked = reply.stopReason === 'guardrail_intervened';
     // A provider that reports no usage gets our estimate: a cost shown low is worse than one shown rough.
-    const inputTokens = reply.inputTokens || (fitted.countedTokens ?? prompt.estimatedInputTokens);
+    const cache = { ...(reply.cacheReadTokens ? { cacheReadTokens: reply.cacheReadTokens } : {}), ...(reply.cacheWriteTokens ? { cacheWriteTokens: reply.cacheWriteTokens } : {}) };
+    const reported = reply.inputTokens > 0 || Object.keys(cache).length > 0;
+    const inputTokens = reported ? reply.inputTokens : (fitted.countedTokens ?? prompt.estimatedInputTokens);
     const outputTokens = reply.outputTokens || estimateTokens(reply.text);
-    const usd = costUsd(inputTokens, outputTokens);
+    const usd = costUsd({ inputTokens, outputTokens, ...cache });
     return {
       answer: numbered.answer,
       found: !blocked && !(citations.length === 0 && isNotFoundAnswer(parsed.text)),
       citations,
       sources: numbered.sources,
-      usage: { inputTokens, outputTokens, embeddingTokens: 0 },
+      usage: { inputTokens, outputTokens, embeddingTokens: 0, ...cache },
       ...(usd !== undefined ? { cost: { usd, byModel: { [modelId]: usd } } } : {}),
       ...(parsed.removedMarkers > 0 ? { removedMarkers: parsed.removedMarkers } : {}),
       model: modelId,
     };
   }
 
-  function costUsd(inputTokens: number, outputTokens: number): number | undefined {
+  /** Cache tokens at the catalogue's (or kb.config.json's) cache prices. */
+  function costUsd(usage: Parameters<typeof costOf>[1]): number | undefined {
     const price = priceFor(config, modelId);
-    return price ? (inputTokens / 1000) * price.inputPer1k + (outputTokens / 1000) * price.outputPer1k : undefined;
+    return price ? costOf(price, usage) : undefined;
   }
 
   async function rewriteQuery(question: string, history: ChatTurn[], signal?: AbortSignal) {
@@ -91,7 +95,7 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model,
       ...(defaults.guardrail ? { guardrail: defaults.guardrail } : {}),
     };
     const reply = await chat({ ...prompt, params, ...(signal ? { signal } : {}) });
-    const usd = costUsd(reply.inputTokens, reply.outputTokens);
+    const usd = costUsd({ inputTokens: reply.inputTokens, outputTokens: reply.outputTokens });
     return { query: cleanQuery(reply.text) || question.trim(), inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, ...(usd !== undefined ? { costUsd: usd } : {}) };
   }
 

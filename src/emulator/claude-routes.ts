@@ -8,9 +8,12 @@ import { fakeClaudeReply, splitIntoDeltas } from './fake-claude.js';
 
 export interface ChatReply {
   text: string;
-  stopReason: 'end_turn' | 'max_tokens';
+  stopReason: 'end_turn' | 'max_tokens' | 'guardrail_intervened';
+  /** Input tokens not read from or written to the prompt cache. */
   inputTokens: number;
   outputTokens: number;
+  /** Set when the request had cache points (Converse reports both then). */
+  cache?: { cacheReadInputTokens: number; cacheWriteInputTokens: number };
 }
 
 /** Options for the streaming answers. */
@@ -33,7 +36,8 @@ export function replyTo(request: ChatRequest): ChatReply {
 }
 
 function usage(reply: ChatReply) {
-  return { inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, totalTokens: reply.inputTokens + reply.outputTokens };
+  const cached = reply.cache ? reply.cache.cacheReadInputTokens + reply.cache.cacheWriteInputTokens : 0;
+  return { inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, totalTokens: reply.inputTokens + reply.outputTokens + cached, ...reply.cache };
 }
 
 /** The Converse response body. */

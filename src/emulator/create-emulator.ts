@@ -9,6 +9,7 @@ import { APPLICATION_PROFILE_ARN, isOfferedIn, resolveModelId } from '../models/
 import { listFoundationModels, listInferenceProfiles } from './control-plane-routes.js';
 import { answerModelCall, type Route } from './model-routes.js';
 import { sendJson, sendServiceError, type StreamEnd } from './send-response.js';
+import { createPromptCache } from './prompt-cache.js';
 import { answerRerank } from './rerank-route.js';
 import { accessDenied, ServiceError, validationError } from './service-error.js';
 import { checkAuthorization } from './sigv4-check.js';
@@ -90,9 +91,11 @@ export async function startEmulator({
   const streamEnds = new EventEmitter();
   const stats = emptyStats();
   const requests: RecordedRequest[] = [];
+  const promptCache = createPromptCache(now);
   const reset = () => {
     Object.assign(stats, emptyStats());
     requests.length = 0;
+    promptCache.clear();
     injector.reset();
   };
 
@@ -115,7 +118,7 @@ export async function startEmulator({
       if (fault) throw fault;
       if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
       record.status = 200;
-      const streamed = await answerModelCall({ res, route, model: resolved.model, modelId, body, stats, streamDelayMs });
+      const streamed = await answerModelCall({ res, route, model: resolved.model, modelId, body, stats, streamDelayMs, promptCache });
       if (streamed) {
         if (streamed.cancelled) stats.streamsCancelled++;
         streamEnds.emit('end', streamed);

@@ -18,6 +18,9 @@ export interface EmulatorStats {
   rerankedSources: number;
   inputTokens: number;
   outputTokens: number;
+  /** Prompt-cache tokens Converse reported as read and written. */
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
 }
 
 /** One model call as received, for tests to assert on the request an adapter sent. */
@@ -37,7 +40,7 @@ export interface RecordedRequest {
 }
 
 export function emptyStats(): EmulatorStats {
-  return { requests: 0, byRoute: {}, byModel: {}, throttled: 0, errors: 0, streamsCancelled: 0, embeddedTexts: 0, rerankedSources: 0, inputTokens: 0, outputTokens: 0 };
+  return { requests: 0, byRoute: {}, byModel: {}, throttled: 0, errors: 0, streamsCancelled: 0, embeddedTexts: 0, rerankedSources: 0, inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
 }
 
 export function countRequest(stats: EmulatorStats, route: string, modelId: string): void {

@@ -5,6 +5,7 @@ import { invokeEmbeddingModel } from './embedding-routes.js';
 import type { EmulatorStats } from './emulator-stats.js';
 import type { CatalogModel } from '../models/model-catalog.js';
 import { countTokens } from './count-tokens-route.js';
+import { cachePrefixes, type PromptCache } from './prompt-cache.js';
 import { sendEventStream, sendJson, type StreamEnd } from './send-response.js';
 import { validationError } from './service-error.js';
 
@@ -18,13 +19,14 @@ export interface ModelCall {
   body: unknown;
   stats: EmulatorStats;
   streamDelayMs: number;
+  promptCache: PromptCache;
 }
 
 /**
  * Answers an authorised, unthrottled model call, or throws the ServiceError Bedrock would answer with; a
  * streamed reply resolves with how it ended.
  */
-export async function answerModelCall({ res, route, model, modelId, body, stats, streamDelayMs }: ModelCall): Promise<StreamEnd | void> {
+export async function answerModelCall({ res, route, model, modelId, body, stats, streamDelayMs, promptCache }: ModelCall): Promise<StreamEnd | void> {
   const startedAt = Date.now();
   const family = model.family;
   if (route === 'count-tokens') return sendJson(res, 200, countTokens(model, body));
@@ -45,7 +47,17 @@ export async function answerModelCall({ res, route, model, modelId, body, stats,
         : "This action doesn't support the model that you provided. Try again with a supported text or chat model.",
     );
   }
-  const reply = replyTo(route === 'converse' || route === 'converse-stream' ? parseConverseBody(body) : parseAnthropicBody(body));
+  const converse = route === 'converse' || route === 'converse-stream';
+  const reply = replyTo(converse ? parseConverseBody(body) : parseAnthropicBody(body));
+  const prefixes = converse ? cachePrefixes(body as { system?: unknown; messages?: unknown }) : [];
+  if (prefixes.length > 0) {
+    // A model without prompt caching ignores cache points here; both counts are reported either way.
+    const cache = model.promptCache ? promptCache.use(prefixes, model.promptCache.minTokens) : { cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
+    reply.inputTokens = Math.max(0, reply.inputTokens - cache.cacheReadInputTokens - cache.cacheWriteInputTokens);
+    reply.cache = cache;
+    stats.cacheReadInputTokens += cache.cacheReadInputTokens;
+    stats.cacheWriteInputTokens += cache.cacheWriteInputTokens;
+  }
   stats.inputTokens += reply.inputTokens;
   stats.outputTokens += reply.outputTokens;
   const stream = { delayMs: streamDelayMs, startedAt };

@@ -4,6 +4,7 @@ import { isAbortError } from '../errors.js';
 import { createBedrockClient } from './bedrock-client.js';
 import { type BedrockCallContext, toModelCallError } from './bedrock-errors.js';
 import type { ChatModel, ChatReply, ChatRequest, CountTokensFn, InferenceParams } from './chat-model.js';
+import { estimateTokens } from '../text/estimate-tokens.js';
 import { APPLICATION_PROFILE_ARN, resolveModelId } from './model-catalog.js';
 import { retryModelCall, type RetryContext } from './retry-model-call.js';
 import { retryPolicyFor } from './retry-policy-for.js';
@@ -27,6 +28,9 @@ export function createBedrockChatModel({ config, client, retry = {} }: BedrockCh
   const modelId = answer.model;
   const context: BedrockCallContext = { modelId, kind: 'chat', ...(bedrock.region ? { region: bedrock.region } : {}), ...(bedrock.endpoint ? { endpoint: bedrock.endpoint } : {}) };
   const policy = retryPolicyFor(bedrock);
+  const catalogued = resolveModelId(APPLICATION_PROFILE_ARN.test(modelId) ? (bedrock.applicationProfiles[modelId] ?? modelId) : modelId)?.model;
+  // Prompt caching where the catalogue says the model has it, unless answer.promptCaching is off.
+  const cache = answer.promptCaching !== false ? catalogued?.promptCache : undefined;
 
   async function chat(request: ChatRequest): Promise<ChatReply> {
     let sentText = false;
@@ -34,7 +38,7 @@ export function createBedrockChatModel({ config, client, retry = {} }: BedrockCh
       sentText = true;
       request.onToken?.(piece);
     };
-    const { value } = await retryModelCall(() => streamOnce(sdk, { ...request, onToken }, modelId, context), {
+    const { value } = await retryModelCall(() => streamOnce(sdk, converseInput(modelId, request, cache), { ...request, onToken }, context), {
       ...retry,
       policy,
       canRetry: () => !sentText,
@@ -42,7 +46,6 @@ export function createBedrockChatModel({ config, client, retry = {} }: BedrockCh
     });
     return value;
   }
-  const catalogued = resolveModelId(APPLICATION_PROFILE_ARN.test(modelId) ? (bedrock.applicationProfiles[modelId] ?? modelId) : modelId)?.model;
   // CountTokens (POST /model/{modelId}/count-tokens) is free; it counts the same system and messages Converse gets.
   // It takes a foundation-model id, not an inference profile: the profile's model is counted.
   const countTokens: CountTokensFn = async (prompt, signal) => {
@@ -61,12 +64,12 @@ export function createBedrockChatModel({ config, client, retry = {} }: BedrockCh
   return { modelId, chat, ...(catalogued?.countTokens ? { countTokens } : {}) };
 }
 
-async function streamOnce(sdk: BedrockRuntimeClient, request: ChatRequest, modelId: string, context: BedrockCallContext): Promise<ChatReply> {
+async function streamOnce(sdk: BedrockRuntimeClient, input: ConverseStreamCommandInput, request: ChatRequest, context: BedrockCallContext): Promise<ChatReply> {
   const { signal } = request;
   const reply: ChatReply = { text: '', inputTokens: 0, outputTokens: 0 };
   let callerError: unknown;
   try {
-    const response = await sdk.send(new ConverseStreamCommand(converseInput(modelId, request)), signal ? { abortSignal: signal } : {});
+    const response = await sdk.send(new ConverseStreamCommand(input), signal ? { abortSignal: signal } : {});
     for await (const event of response.stream ?? []) {
       const piece = event.contentBlockDelta?.delta?.text;
       if (piece) {
@@ -100,16 +103,33 @@ async function streamOnce(sdk: BedrockRuntimeClient, request: ChatRequest, model
   return reply;
 }
 
-/** Our request as a ConverseStream input: Anthropic's top_k goes in additionalModelRequestFields, as Converse has none. */
-export function converseInput(modelId: string, { system, messages, params }: Pick<ChatRequest, 'system' | 'messages' | 'params'>): ConverseStreamCommandInput {
+/**
+ * Our request as a ConverseStream input: Anthropic's top_k goes in additionalModelRequestFields, as Converse has
+ * none. With `cache`, cache points mark the stable prefix (see cachePoints).
+ */
+export function converseInput(modelId: string, { system, messages, params }: Pick<ChatRequest, 'system' | 'messages' | 'params'>, cache?: { minTokens: number }): ConverseStreamCommandInput {
+  const points = cache ? cachePoints(system, messages, cache.minTokens) : { afterSystem: false, afterTurn: -1 };
+  const CACHE_POINT = { cachePoint: { type: 'default' as const } };
   return {
     modelId,
-    system: [{ text: system }],
-    messages: messages.map((turn) => ({ role: turn.role, content: [{ text: turn.content }] })),
+    system: [{ text: system }, ...(points.afterSystem ? [CACHE_POINT] : [])],
+    messages: messages.map((turn, i) => ({ role: turn.role, content: [{ text: turn.content }, ...(i === points.afterTurn ? [CACHE_POINT] : [])] })),
     inferenceConfig: inferenceConfig(params),
     ...(params.topK !== undefined ? { additionalModelRequestFields: topKField(modelId, params.topK) } : {}),
     ...(params.guardrail ? { guardrailConfig: { guardrailIdentifier: params.guardrail.id, guardrailVersion: params.guardrail.version } } : {}),
   };
+}
+
+/**
+ * Where prompt-cache points go: after the system prompt, and after the last turn of history (the turns before the
+ * question, which a follow-up question repeats), each only when the prefix up to it reaches the model's minimum
+ * (a shorter prefix is not cached, and a cache write costs more than plain input). Estimated at chars/4.
+ */
+export function cachePoints(system: string, messages: ChatRequest['messages'], minTokens: number): { afterSystem: boolean; afterTurn: number } {
+  const systemTokens = estimateTokens(system);
+  const lastHistory = messages.length - 2;
+  const historyTokens = messages.slice(0, Math.max(0, lastHistory + 1)).reduce((sum, t) => sum + estimateTokens(t.content), 0);
+  return { afterSystem: systemTokens >= minTokens, afterTurn: lastHistory >= 0 && systemTokens + historyTokens >= minTokens ? lastHistory : -1 };
 }
 
 function inferenceConfig(params: InferenceParams) {

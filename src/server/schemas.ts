@@ -95,7 +95,7 @@ export const citationSchema = z.object({
   supported: z.boolean().optional().describe('Whether the sentences citing this source are backed by its text'),
 });
 
-export const usageSchema = z.object({ inputTokens: z.number(), outputTokens: z.number(), embeddingTokens: z.number() });
+export const usageSchema = z.object({ inputTokens: z.number(), outputTokens: z.number(), embeddingTokens: z.number(), cacheReadTokens: z.number().optional(), cacheWriteTokens: z.number().optional() });
 export const costSchema = z.object({ usd: z.number(), byModel: z.record(z.string(), z.number()) });
 
 export const sourceSummarySchema = z.object({
