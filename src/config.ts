@@ -88,7 +88,15 @@ export const configSchema = z
         contextTokens: z.number().int().positive().default(200_000),
         /** Cap on source tokens per prompt, whatever the model could take (cost control). */
         maxSourceTokens: z.number().int().positive().default(6_000),
-        guardrail: z.object({ id: z.string(), version: z.string() }).optional(),
+        /** A Bedrock guardrail on every answer (Converse guardrailConfig); `checkInput` also screens each question with ApplyGuardrail before retrieval. */
+        guardrail: z
+          .object({
+            id: z.string().min(1),
+            version: z.string().min(1),
+            trace: z.enum(['enabled', 'enabled_full', 'disabled']).default('enabled'),
+            checkInput: z.boolean().default(false),
+          })
+          .optional(),
         /** Converse cache points after the system prompt and the conversation's history, where the model supports it. */
         promptCaching: z.boolean().default(true),
       })
@@ -157,6 +165,9 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_MAX_TOKENS', 'answer.maxTokens', Number],
   ['KB_TEMPERATURE', 'answer.temperature', Number],
   ['KB_PROMPT_CACHING', 'answer.promptCaching', parseBoolean],
+  ['KB_GUARDRAIL_ID', 'answer.guardrail.id', String],
+  ['KB_GUARDRAIL_VERSION', 'answer.guardrail.version', String],
+  ['KB_GUARDRAIL_CHECK_INPUT', 'answer.guardrail.checkInput', parseBoolean],
   ['KB_BEDROCK_ENDPOINT', 'bedrock.endpoint', String],
   ['KB_BEDROCK_MAX_ATTEMPTS', 'bedrock.maxAttempts', Number],
   ['KB_BEDROCK_MAX_BACKOFF_MS', 'bedrock.maxBackoffMs', Number],

@@ -45,6 +45,15 @@ export interface AnsweredQuestion extends AnswerResult {
 export async function answerQuestion(input: AnswerQuestionInput): Promise<AnsweredQuestion> {
   const t0 = performance.now();
   const { question, retriever, answerer, history = [], signal } = input;
+  // A question the guardrail blocks is answered with its message: nothing is retrieved, no model is called.
+  const blocked = await answerer.checkInput?.(question, signal);
+  if (blocked) {
+    const { message, ...guardrail } = blocked;
+    input.onSources?.([]);
+    input.onToken?.(message);
+    const ms = performance.now() - t0;
+    return { ...notFoundAnswer([], answerer.modelId), answer: message, guardrail, query: question, timings: { retrieveMs: 0, answerMs: ms, totalMs: ms } };
+  }
   let query = question;
   let rewriteTokens = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   if (history.length) {

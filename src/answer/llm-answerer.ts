@@ -76,6 +76,7 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model,
       ...(usd !== undefined ? { cost: { usd, byModel: { [modelId]: usd } } } : {}),
       ...(parsed.removedMarkers > 0 ? { removedMarkers: parsed.removedMarkers } : {}),
       model: modelId,
+      ...(blocked ? { guardrail: reply.guardrail ?? { action: 'intervened' as const, source: 'input' as const, reason: 'The guardrail intervened (no trace was returned).' } } : {}),
     };
   }
 
@@ -92,7 +93,7 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model,
     const params: AnswerParams = {
       maxTokens: REWRITE_MAX_TOKENS,
       temperature: 0,
-      ...(defaults.guardrail ? { guardrail: defaults.guardrail } : {}),
+      ...(defaults.guardrail ? { guardrail: { id: defaults.guardrail.id, version: defaults.guardrail.version, trace: defaults.guardrail.trace } } : {}),
     };
     const reply = await chat({ ...prompt, params, ...(signal ? { signal } : {}) });
     const usd = costUsd({ inputTokens: reply.inputTokens, outputTokens: reply.outputTokens });
@@ -110,7 +111,7 @@ export function effectiveParams(defaults: KbConfig['answer'], overrides: AnswerP
     ...(defaults.topP !== undefined ? { topP: defaults.topP } : {}),
     ...(defaults.topK !== undefined ? { topK: defaults.topK } : {}),
     ...(defaults.stopSequences ? { stopSequences: defaults.stopSequences } : {}),
-    ...(defaults.guardrail ? { guardrail: defaults.guardrail } : {}),
+    ...(defaults.guardrail ? { guardrail: { id: defaults.guardrail.id, version: defaults.guardrail.version, trace: defaults.guardrail.trace } } : {}),
     ...set,
     maxTokens: set.maxTokens ?? defaults.maxTokens,
   };

@@ -14,6 +14,8 @@ export interface ChatReply {
   outputTokens: number;
   /** Set when the request had cache points (Converse reports both then). */
   cache?: { cacheReadInputTokens: number; cacheWriteInputTokens: number };
+  /** Converse's `trace` (the guardrail's assessments), when a traced guardrail was applied. */
+  trace?: unknown;
 }
 
 /** Options for the streaming answers. */
@@ -47,6 +49,7 @@ export function converseJson(reply: ChatReply, startedAt: number): unknown {
     stopReason: reply.stopReason,
     usage: usage(reply),
     metrics: { latencyMs: Date.now() - startedAt },
+    ...(reply.trace ? { trace: reply.trace } : {}),
   };
 }
 
@@ -59,7 +62,7 @@ export async function* converseStreamEvents(reply: ChatReply, options: StreamOpt
     ['messageStop', { stopReason: reply.stopReason }],
   ];
   yield* paced(events, options);
-  yield encodeEvent('metadata', { usage: usage(reply), metrics: { latencyMs: Date.now() - options.startedAt } });
+  yield encodeEvent('metadata', { usage: usage(reply), metrics: { latencyMs: Date.now() - options.startedAt }, ...(reply.trace ? { trace: reply.trace } : {}) });
 }
 
 /** The Anthropic messages response body InvokeModel returns for Claude. */

@@ -9,6 +9,7 @@ import { APPLICATION_PROFILE_ARN, isOfferedIn, resolveModelId } from '../models/
 import { listFoundationModels, listInferenceProfiles } from './control-plane-routes.js';
 import { answerModelCall, type Route } from './model-routes.js';
 import { sendJson, sendServiceError, type StreamEnd } from './send-response.js';
+import { applyGuardrail, type EmulatedGuardrail } from './guardrail-routes.js';
 import { createPromptCache } from './prompt-cache.js';
 import { answerRerank } from './rerank-route.js';
 import { accessDenied, ServiceError, validationError } from './service-error.js';
@@ -45,8 +46,10 @@ export interface EmulatorOptions extends Partial<Faults> {
   applicationProfiles?: Record<string, string>;
   /** Most recent requests GET /_emulator/requests serves (default 200). */
   maxServedRequests?: number;
-  /** Clock of the recorded requests' `at`; injected by tests. */
+  /** Clock of the recorded requests' `at` and of the prompt cache's lifetime; injected by tests. */
   now?: () => number;
+  /** Guardrails by id (Converse guardrailConfig, ApplyGuardrail); any other id denies DEFAULT_DENIED_WORD. */
+  guardrails?: Record<string, EmulatedGuardrail>;
 }
 
 export interface Emulator {
@@ -65,12 +68,14 @@ export interface Emulator {
 }
 
 const MODEL_ROUTE = /^\/model\/([^/?]+)\/(invoke|converse|converse-stream|invoke-with-response-stream|count-tokens)(?:\?.*)?$/;
+const GUARDRAIL_ROUTE = /^\/guardrail\/([^/?]+)\/version\/([^/?]+)\/apply(?:\?.*)?$/;
 const NOT_JSON = Symbol('not JSON');
 
 /**
  * A Bedrock-runtime-compatible server for offline development and tests: embeddings from the local hash
  * embedder, Claude answers quoted from the prompt's sources, SigV4/bearer checks, and injectable latency,
- * quota throttling and transient errors; Rerank at POST /rerank. Control endpoints: GET /_emulator/stats,
+ * quota throttling and transient errors; Rerank at POST /rerank, CountTokens, prompt caching, guardrails (Converse
+ * guardrailConfig and ApplyGuardrail). Control endpoints: GET /_emulator/stats,
  * GET /_emulator/requests (the last maxServedRequests bodies received), POST /_emulator/faults, POST /_emulator/reset.
  */
 export async function startEmulator({
@@ -85,6 +90,7 @@ export async function startEmulator({
   applicationProfiles = {},
   maxServedRequests = 200,
   now = Date.now,
+  guardrails = {},
   ...faultOptions
 }: EmulatorOptions = {}): Promise<Emulator> {
   const injector = createFaultInjector({ latencyMs: 0, rpm: 0, throttleRate: 0, errorRate: 0, ...parseFaults(faultOptions) }, seed);
@@ -118,7 +124,7 @@ export async function startEmulator({
       if (fault) throw fault;
       if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
       record.status = 200;
-      const streamed = await answerModelCall({ res, route, model: resolved.model, modelId, body, stats, streamDelayMs, promptCache });
+      const streamed = await answerModelCall({ res, route, model: resolved.model, modelId, body, stats, streamDelayMs, promptCache, guardrails });
       if (streamed) {
         if (streamed.cancelled) stats.streamsCancelled++;
         streamEnds.emit('end', streamed);
@@ -144,25 +150,33 @@ export async function startEmulator({
     else res.destroy();
   }
 
-  /** Agents for Amazon Bedrock runtime Rerank: scored by term overlap (see answerRerank). */
-  async function handleRerank(req: EmulatorRequest, res: EmulatorResponse, raw: Uint8Array): Promise<void> {
+  /**
+   * A JSON operation other than a model call: Rerank (Agents for Amazon Bedrock runtime, scored by term overlap)
+   * and ApplyGuardrail. Recorded, authenticated and fault-injected like model calls.
+   */
+  async function handleOperation(req: EmulatorRequest, res: EmulatorResponse, raw: Uint8Array, route: string, target: (body: unknown) => string, answer: (body: unknown) => unknown): Promise<void> {
     const body = parseJson(raw);
-    const record = recordRequest(req, 'rerank', rerankModelOf(body), body, raw);
-    countRequest(stats, 'rerank', record.modelId);
+    const record = recordRequest(req, route, body === NOT_JSON ? '' : target(body), body, raw);
+    countRequest(stats, route, record.modelId);
     try {
       record.auth = await checkAuthorization({ method: 'POST', url: req.url ?? '/', headers: req.headers, body: raw }, { secrets });
       if (injector.faults.latencyMs > 0) await sleep(injector.faults.latencyMs);
       const fault = injector.check();
       if (fault) throw fault;
       if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
-      const out = answerRerank(body, regionOf(req, defaultRegion));
-      stats.rerankedSources += out.documents;
+      const json = answer(body);
       record.status = 200;
-      sendJson(res, 200, out.json);
+      sendJson(res, 200, json);
     } catch (error) {
       fail(res, record, error);
     }
   }
+
+  const rerank = (req: EmulatorRequest) => (body: unknown) => {
+    const out = answerRerank(body, regionOf(req, defaultRegion));
+    stats.rerankedSources += out.documents;
+    return out.json;
+  };
 
   async function handleCatalog(req: EmulatorRequest, res: EmulatorResponse, path: string): Promise<void> {
     try {
@@ -201,7 +215,12 @@ export async function startEmulator({
       const match = MODEL_ROUTE.exec(path);
       if (path.startsWith('/_emulator/')) return handleControl(res, req.method ?? 'GET', path.split('?')[0]!, raw);
       if (req.method === 'GET' && (path.startsWith('/foundation-models') || path.startsWith('/inference-profiles'))) return handleCatalog(req, res, path);
-      if (req.method === 'POST' && path.split('?')[0] === '/rerank') return handleRerank(req, res, raw);
+      if (req.method === 'POST' && path.split('?')[0] === '/rerank') return handleOperation(req, res, raw, 'rerank', rerankModelOf, rerank(req));
+      const guard = req.method === 'POST' ? GUARDRAIL_ROUTE.exec(path) : null;
+      if (guard) {
+        const [id, version] = [decodeURIComponent(guard[1]!), decodeURIComponent(guard[2]!)];
+        return handleOperation(req, res, raw, 'apply-guardrail', () => id, (body) => applyGuardrail(id, version, body, guardrails));
+      }
       if (!match || req.method !== 'POST') {
         return sendServiceError(res, new ServiceError('UnknownOperationException', 404, `No operation at ${req.method} ${path}`));
       }

@@ -5,6 +5,7 @@ import { invokeEmbeddingModel } from './embedding-routes.js';
 import type { EmulatorStats } from './emulator-stats.js';
 import type { CatalogModel } from '../models/model-catalog.js';
 import { countTokens } from './count-tokens-route.js';
+import { type EmulatedGuardrail, guardConverse } from './guardrail-routes.js';
 import { cachePrefixes, type PromptCache } from './prompt-cache.js';
 import { sendEventStream, sendJson, type StreamEnd } from './send-response.js';
 import { validationError } from './service-error.js';
@@ -20,13 +21,14 @@ export interface ModelCall {
   stats: EmulatorStats;
   streamDelayMs: number;
   promptCache: PromptCache;
+  guardrails: Record<string, EmulatedGuardrail>;
 }
 
 /**
  * Answers an authorised, unthrottled model call, or throws the ServiceError Bedrock would answer with; a
  * streamed reply resolves with how it ended.
  */
-export async function answerModelCall({ res, route, model, modelId, body, stats, streamDelayMs, promptCache }: ModelCall): Promise<StreamEnd | void> {
+export async function answerModelCall({ res, route, model, modelId, body, stats, streamDelayMs, promptCache, guardrails }: ModelCall): Promise<StreamEnd | void> {
   const startedAt = Date.now();
   const family = model.family;
   if (route === 'count-tokens') return sendJson(res, 200, countTokens(model, body));
@@ -48,7 +50,8 @@ export async function answerModelCall({ res, route, model, modelId, body, stats,
     );
   }
   const converse = route === 'converse' || route === 'converse-stream';
-  const reply = replyTo(converse ? parseConverseBody(body) : parseAnthropicBody(body));
+  const modelReply = replyTo(converse ? parseConverseBody(body) : parseAnthropicBody(body));
+  const reply = converse ? guardConverse(body, modelReply, guardrails) : modelReply;
   const prefixes = converse ? cachePrefixes(body as { system?: unknown; messages?: unknown }) : [];
   if (prefixes.length > 0) {
     // A model without prompt caching ignores cache points here; both counts are reported either way.

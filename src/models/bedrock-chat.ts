@@ -1,10 +1,11 @@
-import { ConverseStreamCommand, CountTokensCommand, type BedrockRuntimeClient, type ConverseStreamCommandInput } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseStreamCommand, CountTokensCommand, type BedrockRuntimeClient, type ConverseStreamCommandInput, type GuardrailTraceAssessment } from '@aws-sdk/client-bedrock-runtime';
 import type { KbConfig } from '../config.js';
 import { isAbortError } from '../errors.js';
 import { createBedrockClient } from './bedrock-client.js';
 import { type BedrockCallContext, toModelCallError } from './bedrock-errors.js';
 import type { ChatModel, ChatReply, ChatRequest, CountTokensFn, InferenceParams } from './chat-model.js';
 import { estimateTokens } from '../text/estimate-tokens.js';
+import { interventionFromTrace } from './guardrail-reason.js';
 import { APPLICATION_PROFILE_ARN, resolveModelId } from './model-catalog.js';
 import { retryModelCall, type RetryContext } from './retry-model-call.js';
 import { retryPolicyFor } from './retry-policy-for.js';
@@ -68,6 +69,7 @@ async function streamOnce(sdk: BedrockRuntimeClient, input: ConverseStreamComman
   const { signal } = request;
   const reply: ChatReply = { text: '', inputTokens: 0, outputTokens: 0 };
   let callerError: unknown;
+  let trace: GuardrailTraceAssessment | undefined;
   try {
     const response = await sdk.send(new ConverseStreamCommand(input), signal ? { abortSignal: signal } : {});
     for await (const event of response.stream ?? []) {
@@ -82,6 +84,7 @@ async function streamOnce(sdk: BedrockRuntimeClient, input: ConverseStreamComman
         }
       }
       if (event.messageStop?.stopReason) reply.stopReason = event.messageStop.stopReason;
+      if (event.metadata?.trace?.guardrail) trace = event.metadata.trace.guardrail;
       const usage = event.metadata?.usage;
       if (usage) {
         reply.inputTokens = usage.inputTokens ?? 0;
@@ -100,6 +103,7 @@ async function streamOnce(sdk: BedrockRuntimeClient, input: ConverseStreamComman
     if (error === callerError) throw error;
     throw toModelCallError(error, context);
   }
+  if (reply.stopReason === 'guardrail_intervened') reply.guardrail = interventionFromTrace(trace);
   return reply;
 }
 
@@ -116,7 +120,7 @@ export function converseInput(modelId: string, { system, messages, params }: Pic
     messages: messages.map((turn, i) => ({ role: turn.role, content: [{ text: turn.content }, ...(i === points.afterTurn ? [CACHE_POINT] : [])] })),
     inferenceConfig: inferenceConfig(params),
     ...(params.topK !== undefined ? { additionalModelRequestFields: topKField(modelId, params.topK) } : {}),
-    ...(params.guardrail ? { guardrailConfig: { guardrailIdentifier: params.guardrail.id, guardrailVersion: params.guardrail.version } } : {}),
+    ...(params.guardrail ? { guardrailConfig: { guardrailIdentifier: params.guardrail.id, guardrailVersion: params.guardrail.version, trace: params.guardrail.trace ?? 'enabled' } } : {}),
   };
 }
 

@@ -115,6 +115,14 @@ export const queryResponseSchema = z.object({
   cost: costSchema.optional(),
   model: z.string(),
   timings: z.object({ retrieveMs: z.number(), answerMs: z.number(), totalMs: z.number() }),
+  guardrail: z
+    .object({ action: z.literal('intervened'), source: z.enum(['input', 'output']), reason: z.string() })
+    .optional()
+    .describe('Set when a Bedrock guardrail intervened; the answer is then its message'),
+  rerank: z
+    .object({ model: z.string(), documents: z.number().int(), queries: z.number().int(), attempts: z.number().int(), costUsd: z.number().optional() })
+    .optional()
+    .describe('The rerank call, when the retriever reranked'),
 });
 
 export const rankedChunkSchema = z.object({

@@ -57,7 +57,7 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
       });
       deps.metrics.observeAnswer({ model: result.model, usage: result.usage, costUsd: result.cost?.byModel[result.model] });
       req.log.debug({ answer: result.answer, sources: result.sources.map((s) => ({ n: s.n, path: s.path, text: s.text })) }, 'answer');
-      audit({ outcome: result.found ? 'answered' : 'not_found', status: 200, citations: result.citations, usage: result.usage, model: result.model });
+      audit({ outcome: result.found ? 'answered' : 'not_found', status: 200, citations: result.citations, usage: result.usage, model: result.model, ...(result.guardrail ? { guardrail: result.guardrail } : {}) });
       const out = responseBody(result);
       if (!stream) {
         res.json(out);
@@ -66,7 +66,7 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
       stream.send('citations', { citations: out.citations });
       stream.send('usage', { usage: out.usage, ...(out.cost ? { cost: out.cost } : {}), model: out.model, timings: out.timings });
       // The final text: an LLM answer may differ from the tokens streamed (citation markers to no source are removed).
-      stream.send('done', { found: out.found, answer: out.answer });
+      stream.send('done', { found: out.found, answer: out.answer, ...(out.guardrail ? { guardrail: out.guardrail } : {}) });
       stream.end();
     } catch (error) {
       const aborted = isAbortError(error) && signal.aborted;
@@ -86,7 +86,11 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
 }
 
 function responseBody(r: AnsweredQuestion) {
-  return { answer: r.answer, found: r.found, citations: r.citations, usage: r.usage, ...(r.cost ? { cost: r.cost } : {}), model: r.model, timings: r.timings };
+  return {
+    answer: r.answer, found: r.found, citations: r.citations, usage: r.usage, ...(r.cost ? { cost: r.cost } : {}), model: r.model, timings: r.timings,
+    ...(r.guardrail ? { guardrail: r.guardrail } : {}),
+    ...(r.rerank ? { rerank: r.rerank } : {}),
+  };
 }
 
 /** What the client needs to show a source before the answer arrives; the text comes with the citations. */
