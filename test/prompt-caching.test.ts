@@ -65,6 +65,17 @@ describe('prompt caching', () => {
     expect(emulator.stats.cacheReadInputTokens).toBe(second.usage.cacheReadTokens);
   });
 
+  it('a follow-up question reads the history the previous question cached, and writes only the new turns', async () => {
+    const cfg = config();
+    const answerer = createLlmAnswerer({ chat: createBedrockChatModel({ config: cfg }).chat, config: cfg });
+    const q1 = 'How many days of notice must employees give?';
+    const first = await answerer.answer({ question: q1, sources, history });
+    const second = await answerer.answer({ question: 'And how much paid time off?', sources, history: [...history, { role: 'user', content: q1 }, { role: 'assistant', content: first.answer }] });
+    expect(second.usage.cacheReadTokens).toBe(first.usage.cacheWriteTokens);
+    expect(second.usage.cacheWriteTokens).toBeGreaterThan(0);
+    expect(second.usage.cacheWriteTokens).toBeLessThan(100);
+  });
+
   it('Converse reports cache write then read on a repeated prefix, and writes again after the cache expires', async () => {
     const sdk = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: emulator.url, maxAttempts: 1 });
     const prefix = paragraph.repeat(120);
