@@ -6,7 +6,8 @@ import type { LoadedConfig } from '../src/config.js';
 import { startEmulator, type Emulator } from '../src/emulator/create-emulator.js';
 import { interventionFromTrace } from '../src/models/guardrail-reason.js';
 import { useFakeAwsCredentials } from './fake-aws-credentials.js';
-import { indexedKb, type KbFixture, serve, type Served } from './server-fixture.js';
+import { runCli } from '../src/cli/run-cli.js';
+import { indexedKb, type KbFixture, memoryCtx, serve, type Served } from './server-fixture.js';
 
 useFakeAwsCredentials();
 
@@ -79,6 +80,23 @@ describe('guardrails through Converse', () => {
     const trace = { inputAssessment: { g: {} }, outputAssessments: { g: [{ topicPolicy: { topics: [{ name: 'Legal advice', type: 'DENY' as const, action: 'BLOCKED' as const, detected: true }] } }] } };
     expect(interventionFromTrace(trace)).toEqual({ action: 'intervened', source: 'output', reason: 'denied topic "Legal advice"' });
     expect(interventionFromTrace(undefined).reason).toMatch(/enable its trace/);
+  });
+});
+
+describe('kb ask', () => {
+  it('prints the intervention and its reason, and keeps it in --json', async () => {
+    const env = { KB_PROVIDER: 'bedrock', KB_EMBEDDING_MODEL: 'local-hash-v1', AWS_REGION: 'us-east-1', KB_BEDROCK_ENDPOINT: emulator.url, KB_GUARDRAIL_ID: 'gr-kb', KB_GUARDRAIL_VERSION: '1' };
+    const ask = async (...flags: string[]) => {
+      const ctx = { ...memoryCtx(fixture.dir), env };
+      const code = await runCli(['ask', BLOCKED, '--kb-dir', fixture.kbDir, ...flags], ctx);
+      return { code, out: ctx.out.join(''), err: ctx.err.join('') };
+    };
+    const text = await ask();
+    expect(text.err).toBe('');
+    expect(text.out).toContain('This question is outside what the assistant may discuss.');
+    expect(text.out).toContain('Guardrail intervened on the input: denied word "project-falcon"');
+    const json = JSON.parse((await ask('--json')).out) as { guardrail: unknown };
+    expect(json.guardrail).toEqual({ action: 'intervened', source: 'input', reason: 'denied word "project-falcon"' });
   });
 });
 
