@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { MIN_COVERAGE } from './retrieve/coverage-gate.js';
 import { modelPrice } from './models/model-price.js';
+import { checkRerankConfig } from './models/resolve-rerank-model.js';
 
 const price = z.object({
   inputPer1k: z.number().nonnegative(),
@@ -224,6 +225,7 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
+  checkRerankConfig(config);
   config.kbDir = resolve(cwd, config.kbDir);
   config.roots = config.roots.map((r) => resolve(cwd, r));
   return {

@@ -1,6 +1,7 @@
 import { BedrockAgentRuntimeClient, RerankCommand } from '@aws-sdk/client-bedrock-agent-runtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerQuestion } from '../src/answer/answer-question.js';
+import { runCli } from '../src/cli/run-cli.js';
 import { createLlmAnswerer } from '../src/answer/llm-answerer.js';
 import { configSchema, type KbConfig, loadConfig } from '../src/config.js';
 import { createBedrockChatModel } from '../src/models/bedrock-chat.js';
@@ -92,6 +93,16 @@ describe('Bedrock Rerank through the emulator (real SDK)', () => {
     expect(emulator.stats.requests).toBe(0);
   });
 
+  it('every command fails at start on such a configuration: loadConfig checks it, kb exits 1 with the fix', async () => {
+    const env = { KB_PROVIDER: 'bedrock', KB_RERANK: 'true', AWS_REGION: 'us-east-1' };
+    expect(() => loadConfig({ cwd: '/nonexistent', env })).toThrow(/Bedrock Rerank \(amazon.rerank-v1:0\) is not offered in us-east-1/);
+    expect(loadConfig({ cwd: '/nonexistent', env: { ...env, KB_RERANK_REGION: 'eu-central-1' } }).retrieval.rerank.region).toBe('eu-central-1');
+    const err: string[] = [];
+    const code = await runCli(['search', 'parental leave'], { stdout: { write: () => {} }, stderr: { write: (t: string) => err.push(t) }, env, cwd: '/nonexistent' });
+    expect(code).toBe(1);
+    expect(err.join('')).toMatch(/not offered in us-east-1\. Set retrieval\.rerank\.region \(KB_RERANK_REGION\) to one of us-west-2, ca-central-1, eu-central-1, ap-northeast-1/);
+  });
+
   it('retrieval.rerank.region lets a us-east-1 setup rerank in us-west-2', async () => {
     const reranker = createReranker(config({ region: 'us-west-2' }, 'us-east-1'))!;
     await reranker.rerank(QUERY, TEXTS);
@@ -178,7 +189,7 @@ describe('withReranker', () => {
   });
 
   it('KB_RERANK* env vars set the rerank section', () => {
-    const loaded = loadConfig({ cwd: '/nonexistent', env: { KB_RERANK: 'true', KB_RERANK_MODEL: 'cohere.rerank-v3-5:0', KB_RERANK_TOP_N: '20', KB_RERANK_REGION: 'eu-central-1' } });
+    const loaded = loadConfig({ cwd: '/nonexistent', env: { KB_PROVIDER: 'bedrock', KB_RERANK: 'true', KB_RERANK_MODEL: 'cohere.rerank-v3-5:0', KB_RERANK_TOP_N: '20', KB_RERANK_REGION: 'eu-central-1' } });
     expect(loaded.retrieval.rerank).toEqual({ enabled: true, model: 'cohere.rerank-v3-5:0', topN: 20, region: 'eu-central-1' });
     expect(() => loadConfig({ cwd: '/nonexistent', env: { KB_RERANK: 'yes' } })).toThrow(/retrieval\.rerank\.enabled.*KB_RERANK/);
   });

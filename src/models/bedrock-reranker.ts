@@ -1,12 +1,12 @@
 import { BedrockAgentRuntimeClient, RerankCommand, type RerankCommandInput } from '@aws-sdk/client-bedrock-agent-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KbConfig } from '../config.js';
-import { ConfigError, isAbortError } from '../errors.js';
-import { checkedRegion } from './bedrock-client.js';
+import { isAbortError } from '../errors.js';
 import { toModelCallError } from './bedrock-errors.js';
-import { MODEL_CATALOG, RERANK_DOCUMENTS_PER_QUERY, resolveModelId } from './model-catalog.js';
+import { RERANK_DOCUMENTS_PER_QUERY } from './model-catalog.js';
 import { modelPrice } from './model-price.js';
 import { checkRerankInput } from './rerank-input-error.js';
+import { resolveRerankModel } from './resolve-rerank-model.js';
 import type { Reranker } from './reranker.js';
 import { retryModelCall, type RetryContext } from './retry-model-call.js';
 import { retryPolicyFor } from './retry-policy-for.js';
@@ -16,31 +16,6 @@ export interface BedrockRerankerOptions {
   /** Defaults to a client for the rerank region (one attempt, SigV4, the request timeout). */
   client?: BedrockAgentRuntimeClient;
   retry?: Pick<RetryContext, 'random' | 'sleep'>;
-}
-
-const ARN = /^arn:aws[\w-]*:bedrock:([a-z0-9-]*)::foundation-model\/(.+)$/;
-
-/** The model and region a rerank configuration names, checked against the catalogue: a ConfigError that says the fix, otherwise. */
-export function resolveRerankModel(config: Pick<KbConfig, 'retrieval' | 'bedrock'>): { modelId: string; region: string; modelArn: string } {
-  const { model, region: rerankRegion } = config.retrieval.rerank;
-  const arn = ARN.exec(model);
-  const modelId = arn ? arn[2]! : model;
-  const region = checkedRegion(rerankRegion ?? (arn?.[1] || undefined) ?? config.bedrock.region);
-  const rerankers = MODEL_CATALOG.filter((m) => m.kind === 'rerank');
-  const known = resolveModelId(modelId)?.model;
-  if (!known || known.kind !== 'rerank') {
-    throw new ConfigError(`retrieval.rerank.model "${model}" is not a Bedrock rerank model. Use one of ${rerankers.map((m) => m.id).join(', ')} (KB_RERANK_MODEL).`);
-  }
-  if (arn?.[1] && arn[1] !== region) {
-    throw new ConfigError(`retrieval.rerank.model is an ARN in ${arn[1]} but Rerank would be called in ${region}. Use the bare model id ${modelId}, or the same region in both.`);
-  }
-  if (!known.regions.includes(region)) {
-    throw new ConfigError(
-      `Bedrock Rerank (${known.id}) is not offered in ${region}. Set retrieval.rerank.region (KB_RERANK_REGION) to one of ${known.regions.join(', ')}, ` +
-        `or turn reranking off (retrieval.rerank.enabled false, KB_RERANK=false).`,
-    );
-  }
-  return { modelId: known.id, region, modelArn: `arn:aws:bedrock:${region}::foundation-model/${known.id}` };
 }
 
 /**
