@@ -11,6 +11,7 @@ import { answerModelCall, type Route } from './model-routes.js';
 import { sendJson, sendServiceError, type StreamEnd } from './send-response.js';
 import { applyGuardrail, type EmulatedGuardrail } from './guardrail-routes.js';
 import { createPromptCache } from './prompt-cache.js';
+import { NOT_JSON, parseJson, regionOf, rerankModelOf } from './read-request.js';
 import { answerRerank } from './rerank-route.js';
 import { accessDenied, ServiceError, validationError } from './service-error.js';
 import { checkAuthorization } from './sigv4-check.js';
@@ -69,7 +70,6 @@ export interface Emulator {
 
 const MODEL_ROUTE = /^\/model\/([^/?]+)\/(invoke|converse|converse-stream|invoke-with-response-stream|count-tokens)(?:\?.*)?$/;
 const GUARDRAIL_ROUTE = /^\/guardrail\/([^/?]+)\/version\/([^/?]+)\/apply(?:\?.*)?$/;
-const NOT_JSON = Symbol('not JSON');
 
 /**
  * A Bedrock-runtime-compatible server for offline development and tests: embeddings from the local hash
@@ -249,25 +249,4 @@ function parseFaults(partial: Partial<Faults>): Partial<Faults> {
   const parsed = faultsSchema.safeParse(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)));
   if (!parsed.success) throw new UsageError(`Invalid emulator faults: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
-}
-
-/** The model ARN a Rerank body names, for the stats, or "" when it names none. */
-function rerankModelOf(body: unknown): string {
-  const arn = (body as { rerankingConfiguration?: { bedrockRerankingConfiguration?: { modelConfiguration?: { modelArn?: unknown } } } } | null)?.rerankingConfiguration?.bedrockRerankingConfiguration?.modelConfiguration?.modelArn;
-  return typeof arn === 'string' ? arn : '';
-}
-
-function parseJson(raw: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(raw).toString('utf8'));
-  } catch {
-    return NOT_JSON;
-  }
-}
-
-/** The region a request was signed for (SigV4 credential scope), else the emulator's. */
-function regionOf(req: EmulatorRequest, fallback: string): string {
-  const auth = req.headers.authorization;
-  const scope = typeof auth === 'string' ? /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(auth) : null;
-  return scope?.[1] ?? fallback;
 }
