@@ -40,6 +40,9 @@ describe('CountTokens', () => {
     expect(counted.inputTokens).toBeGreaterThan(300);
     expect(counted.inputTokens).toBe(billed.usage?.inputTokens);
     await expect(sdk.send(new CountTokensCommand({ modelId: 'amazon.nova-micro-v1:0', input: { converse: prompt } }))).rejects.toMatchObject({ name: 'ValidationException' });
+    const invokeBody = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 50, system: 'Answer briefly.', messages: [{ role: 'user', content: `Sources: ${FILLER} Question: notice?` }] };
+    const viaInvoke = await sdk.send(new CountTokensCommand({ modelId: HAIKU_35, input: { invokeModel: { body: new TextEncoder().encode(JSON.stringify(invokeBody)) } } }));
+    expect(viaInvoke.inputTokens).toBe(counted.inputTokens);
     expect(emulator.requests[0]).toMatchObject({ route: 'count-tokens', path: `/model/${encodeURIComponent(HAIKU_35)}/count-tokens`, body: { input: { converse: prompt } } });
   });
 

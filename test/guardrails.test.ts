@@ -76,6 +76,13 @@ describe('guardrails through Converse', () => {
     expect(out.guardrail).toBeUndefined();
   });
 
+  it('a follow-up the guardrail blocks is searched as asked (not as the guardrail\'s message) and answered with the intervention', async () => {
+    const history = [{ role: 'user' as const, content: 'Hello' }, { role: 'assistant' as const, content: 'Hi, ask me about HR policies.' }];
+    const result = await answerQuestion({ question: BLOCKED, history, retriever: fixture.kb.retriever, answerer: createBedrockAnswerer(bedrockConfig()), minCoverage: 0 });
+    expect(result.query).toBe(BLOCKED);
+    expect(result.guardrail).toMatchObject({ source: 'input', reason: 'denied word "project-falcon"' });
+  });
+
   it('reads an output intervention from the trace too', () => {
     const trace = { inputAssessment: { g: {} }, outputAssessments: { g: [{ topicPolicy: { topics: [{ name: 'Legal advice', type: 'DENY' as const, action: 'BLOCKED' as const, detected: true }] } }] } };
     expect(interventionFromTrace(trace)).toEqual({ action: 'intervened', source: 'output', reason: 'denied topic "Legal advice"' });

@@ -97,7 +97,9 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model,
     };
     const reply = await chat({ ...prompt, params, ...(signal ? { signal } : {}) });
     const usd = costUsd({ inputTokens: reply.inputTokens, outputTokens: reply.outputTokens });
-    return { query: cleanQuery(reply.text) || question.trim(), inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, ...(usd !== undefined ? { costUsd: usd } : {}) };
+    // A guardrail's message is no search query: search with the question, and let the answer call report the intervention.
+    const rewritten = reply.stopReason === 'guardrail_intervened' ? '' : cleanQuery(reply.text);
+    return { query: rewritten || question.trim(), inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, ...(usd !== undefined ? { costUsd: usd } : {}) };
   }
 
   return { modelId, answer, rewriteQuery };
