@@ -1,4 +1,6 @@
 import { BedrockRuntimeClient, ApplyGuardrailCommand } from '@aws-sdk/client-bedrock-runtime';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerQuestion } from '../src/answer/answer-question.js';
 import { createBedrockAnswerer } from '../src/answer/create-bedrock-answerer.js';
@@ -46,8 +48,10 @@ function parseSse(text: string): Array<{ event: string; data: Record<string, unk
 
 describe('guardrails through Converse', () => {
   let served: Served;
+  const logLines: string[] = [];
   beforeAll(async () => {
-    served = await serve(fixture, { answerer: createBedrockAnswerer(bedrockConfig()) });
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) }));
+    served = await serve(fixture, { answerer: createBedrockAnswerer(bedrockConfig()), logger });
   });
   afterAll(() => served.close());
   const post = (body: unknown, accept = 'application/json') =>
@@ -60,6 +64,8 @@ describe('guardrails through Converse', () => {
     expect(out).toMatchObject({ found: false, answer: 'This question is outside what the assistant may discuss.', citations: [], guardrail: { action: 'intervened', source: 'input', reason: 'denied word "project-falcon"' } });
     const converse = emulator.requests.find((r) => r.route === 'converse-stream')!;
     expect((converse.body as { guardrailConfig: unknown }).guardrailConfig).toEqual({ guardrailIdentifier: 'gr-kb', guardrailVersion: '1', trace: 'enabled' });
+    const audit = logLines.map((l) => JSON.parse(l) as { audit?: string; guardrail?: unknown }).find((l) => l.audit === 'query');
+    expect(audit?.guardrail).toEqual({ source: 'input', reason: 'denied word "project-falcon"' });
   });
 
   it('and in the SSE stream: the done event carries it', async () => {
