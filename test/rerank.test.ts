@@ -162,6 +162,23 @@ describe('withReranker', () => {
     expect(typeof retriever.warm).toBe('function');
   });
 
+  it('keeps the other methods of a class-based retriever working (private fields and all)', async () => {
+    class Counting {
+      #calls = 0;
+      async retrieve(query: string, options?: RetrieveOptions) {
+        this.#calls++;
+        return fusedRetriever().retrieve(query, options);
+      }
+      calls() {
+        return this.#calls;
+      }
+    }
+    const inner = new Counting();
+    const wrapped = withReranker(inner, createBedrockReranker({ config: config() }), { topK: 1, topN: 4 });
+    expect((await wrapped.retrieve(QUERY)).chunks.map((c) => c.id)).toEqual([3]);
+    expect(wrapped.calls()).toBe(1);
+  });
+
   it('per request: rerank false keeps the fused order without a call; rerankTopN limits the candidates', async () => {
     const retriever = withReranker(fusedRetriever(), createBedrockReranker({ config: config() }), { topK: 2, topN: 4 });
     const plain = await retriever.retrieve(QUERY, { rerank: false });
