@@ -46,6 +46,14 @@ describe('CountTokens', () => {
     expect(emulator.requests[0]).toMatchObject({ route: 'count-tokens', path: `/model/${encodeURIComponent(HAIKU_35)}/count-tokens`, body: { input: { converse: prompt } } });
   });
 
+  it('the emulator refuses a prompt that does not fit the model\'s context with its maxTokens, as Bedrock does', async () => {
+    const sdk = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: emulator.url, maxAttempts: 1 });
+    const words = 'a '.repeat(153_000); // 198,900 tokens at 1.3 per word: fits 200k alone, not with 2,000 more for the answer
+    const send = (maxTokens: number) => sdk.send(new ConverseCommand({ modelId: HAIKU_35, messages: [{ role: 'user', content: [{ text: words }] }], inferenceConfig: { maxTokens } }));
+    await expect(send(2000)).rejects.toMatchObject({ name: 'ValidationException', message: 'Input is too long for requested model.' });
+    expect((await send(100)).stopReason).toBe('end_turn');
+  });
+
   it('the chat model offers countTokens only where the catalogue says the model supports it', () => {
     expect(createBedrockChatModel({ config: config() }).countTokens).toBeTypeOf('function');
     expect(createBedrockChatModel({ config: config({ model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }) }).countTokens).toBeTypeOf('function');

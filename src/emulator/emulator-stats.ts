@@ -2,7 +2,7 @@
 export interface EmulatorStats {
   /** Model calls received (control endpoints are not counted). */
   requests: number;
-  /** Calls by route: invoke, converse, converse-stream, invoke-with-response-stream, rerank. */
+  /** Calls by route: invoke, converse, converse-stream, invoke-with-response-stream, count-tokens, rerank, apply-guardrail. */
   byRoute: Record<string, number>;
   /** Calls by model id as sent (inference profile prefixes kept). */
   byModel: Record<string, number>;

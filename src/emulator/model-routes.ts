@@ -4,7 +4,7 @@ import type { EmulatorResponse } from './dual-protocol-server.js';
 import { invokeEmbeddingModel } from './embedding-routes.js';
 import type { EmulatorStats } from './emulator-stats.js';
 import type { CatalogModel } from '../models/model-catalog.js';
-import { countTokens } from './count-tokens-route.js';
+import { countTokens, promptTokens } from './count-tokens-route.js';
 import { type EmulatedGuardrail, guardConverse } from './guardrail-routes.js';
 import { cachePrefixes, type PromptCache } from './prompt-cache.js';
 import { sendEventStream, sendJson, type StreamEnd } from './send-response.js';
@@ -50,7 +50,12 @@ export async function answerModelCall({ res, route, model, modelId, body, stats,
     );
   }
   const converse = route === 'converse' || route === 'converse-stream';
-  const modelReply = replyTo(converse ? parseConverseBody(body) : parseAnthropicBody(body));
+  const request = converse ? parseConverseBody(body) : parseAnthropicBody(body);
+  // What Bedrock answers a prompt that, with the answer's budget, does not fit the model's context window.
+  if (model.contextTokens !== undefined && promptTokens(request) + (request.maxTokens ?? 0) > model.contextTokens) {
+    throw validationError('Input is too long for requested model.');
+  }
+  const modelReply = replyTo(request);
   const reply = converse ? guardConverse(body, modelReply, guardrails) : modelReply;
   const prefixes = converse ? cachePrefixes(body as { system?: unknown; messages?: unknown }) : [];
   if (prefixes.length > 0) {
