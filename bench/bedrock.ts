@@ -10,6 +10,7 @@ import { startEmulator } from '../src/emulator/create-emulator.js';
 import { indexFolders } from '../src/ingest/index-folders.js';
 import { createBedrockClient } from '../src/models/bedrock-client.js';
 import { createEmbedder } from '../src/models/create-embedder.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { openStore } from '../src/store/sqlite-store.js';
 import { generateCorpus } from './generate-corpus.js';
 
@@ -27,12 +28,12 @@ try {
   generateCorpus(corpus, { files, bytesPerFile: 2500, seed: 3 });
   const kbDir = join(dir, 'kb');
   const config = loadConfig({ cwd: dir, env: {}, flags: { provider: 'bedrock', 'bedrock.region': 'us-east-1', 'bedrock.endpoint': emulator.url, kbDir } });
-  const store = openStore(kbDir);
+  const store = openSqliteKbStore(kbDir);
   const embedder = await createEmbedder(config);
 
   const t0 = performance.now();
   const summary = await indexFolders({
-    roots: [corpus], store, kbDir, embedder, chunking: config.chunking, ingest: config.ingest, maxConcurrency: config.embedding.maxConcurrency,
+    roots: [corpus], store, embedder, chunking: config.chunking, ingest: config.ingest, maxConcurrency: config.embedding.maxConcurrency,
   });
   const seconds = (performance.now() - t0) / 1000;
   const ok = emulator.stats.embeddedTexts;
@@ -40,8 +41,10 @@ try {
   console.log(`corpus: ${files} files, ${summary.chunks.added} chunks, Titan V2 via the emulator (${LATENCY_MS} ms latency, quota ${RPM} requests/min)`);
   console.log(`bedrock-kb:  ${seconds.toFixed(1)} s  ${(summary.chunks.added / seconds).toFixed(0)} chunks/s  achieved ${achievedRpm.toFixed(0)} requests/min = ${((achievedRpm / RPM) * 100).toFixed(1)}% of quota  throttles ${emulator.stats.throttled}  peak concurrency ${summary.embedStats.peakConcurrency}  failures ${summary.failures.length}`);
 
-  const texts = store.db.prepare('SELECT index_text FROM chunks ORDER BY id').pluck().all() as string[];
-  store.close();
+  await store.close();
+  const raw = openStore(kbDir, { readonly: true });
+  const texts = raw.db.prepare('SELECT index_text FROM chunks ORDER BY id').pluck().all() as string[];
+  raw.close();
   emulator.reset();
   const langchain = new BedrockEmbeddings({ model: 'amazon.titan-embed-text-v2:0', client: createBedrockClient({ bedrock: config.bedrock }) });
   const consoleError = console.error;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { indexFolders } from '../src/ingest/index-folders.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { openStore } from '../src/store/sqlite-store.js';
 import type { StoredChunk } from '../src/types.js';
 import { fromMarkdown } from 'mdast-util-from-markdown';
@@ -31,9 +32,11 @@ const PATTERNS: Array<[string, RegExp]> = [
 const dir = mkdtempSync(join(tmpdir(), 'kb-markup-'));
 try {
   const kbDir = join(dir, 'kb');
-  const store = openStore(kbDir);
-  await indexFolders({ roots: [corpus], store, kbDir, embedder: new LocalHashEmbeddings({ dimensions: 64 }), chunking: { targetTokens: 400, overlapTokens: 60 },
+  const kbStore = openSqliteKbStore(kbDir);
+  await indexFolders({ roots: [corpus], store: kbStore, embedder: new LocalHashEmbeddings({ dimensions: 64 }), chunking: { targetTokens: 400, overlapTokens: 60 },
     ingest: { maxFileBytes: 1e8, followSymlinks: false, fileTimeoutMs: 60_000 } });
+  await kbStore.close();
+  const store = openStore(kbDir, { readonly: true }); // the engine's tables, read directly
   const documents = store.allDocuments();
   const spans = new Map(documents.map((d) => [d.path, inlineCode(readFileSync(d.absPath, 'utf8'))]));
   const chunks = documents.flatMap((d) => store.chunksOf(d.id));

@@ -12,7 +12,7 @@ import { indexFolders } from '../src/ingest/index-folders.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import { createRetriever } from '../src/retrieve/create-retriever.js';
 import { defaultWeights } from '../src/retrieve/default-weights.js';
-import { openStore } from '../src/store/sqlite-store.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 
 const given = resolve(process.argv[2] ?? process.env.KB_RAG_MINI_WIKIPEDIA ?? '../shared/eval-data/rag-mini-wikipedia');
 // The eval-data folder itself works too (npm run eval:answers -- /path/to/eval-data).
@@ -35,11 +35,11 @@ try {
   const fileOf = (title: string) => `${title.replace(/[^\w-]+/g, '_')}.md`;
   for (const [title, parts] of byArticle) writeFileSync(join(corpus, fileOf(title)), `# ${title.replace(/_/g, ' ')}\n\n${parts.join('\n\n')}\n`);
   const kbDir = join(dir, 'kb');
-  const store = openStore(kbDir);
+  const store = openSqliteKbStore(kbDir);
   const embedder = new LocalHashEmbeddings();
-  await indexFolders({ roots: [corpus], store, kbDir, embedder, chunking: { targetTokens: 400, overlapTokens: 60 }, ingest: { maxFileBytes: 1e8, followSymlinks: false, fileTimeoutMs: 60_000 } });
+  await indexFolders({ roots: [corpus], store, embedder, chunking: { targetTokens: 400, overlapTokens: 60 }, ingest: { maxFileBytes: 1e8, followSymlinks: false, fileTimeoutMs: 60_000 } });
   const config = loadConfig({ cwd: dir, env: {} });
-  const retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder) } });
+  const retriever = createRetriever({ store, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder) } });
   const answerer = createExtractiveAnswerer();
 
   let hit = 0, found = 0, contains = 0, open = 0, openContains = 0, answerChars = 0;
@@ -60,11 +60,11 @@ try {
     if (result.found && result.answer.toLowerCase().includes(q.answer.toLowerCase().replace(/\.$/, '').trim())) contains++;
   }
   const pct = (n: number, d: number) => `${((n / d) * 100).toFixed(1)}%`;
-  console.log(`${byArticle.size} articles, ${passages.length} passages, ${store.counts().chunks} chunks; ${questions.length} dev questions (minCoverage ${config.retrieval.minCoverage})`);
+  console.log(`${byArticle.size} articles, ${passages.length} passages, ${(await store.stats()).chunks} chunks; ${questions.length} dev questions (minCoverage ${config.retrieval.minCoverage})`);
   console.log(`gold article among the sources: ${pct(hit, questions.length)}`);
   console.log(`answered (not "no answer"):      ${pct(found, questions.length)}, ${Math.round(answerChars / Math.max(1, found))} characters on average`);
   console.log(`answer contains the gold answer, non-yes/no questions: ${openContains}/${open} = ${pct(openContains, open)}`);
-  store.close();
+  await store.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

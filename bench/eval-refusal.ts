@@ -19,7 +19,7 @@ import { createRetriever, type Retriever } from '../src/retrieve/create-retrieve
 import { defaultWeights } from '../src/retrieve/default-weights.js';
 import { createTermCoverage } from '../src/retrieve/term-coverage.js';
 import { mulberry32 } from '../src/seeded-random.js';
-import { openStore } from '../src/store/sqlite-store.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { TRIVIA_QUESTIONS } from './off-topic-questions.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -45,14 +45,15 @@ const dir = mkdtempSync(join(tmpdir(), 'kb-eval-refusal-'));
 const config = loadConfig({ cwd: dir, env: {} });
 const embedder = new LocalHashEmbeddings();
 
-interface Kb { name: string; retriever: Retriever; coverage: ReturnType<typeof createTermCoverage>; close: () => void }
+interface Kb { name: string; retriever: Retriever; coverage: ReturnType<typeof createTermCoverage>; close: () => Promise<void> }
 async function indexKb(name: string, folder: string): Promise<Kb> {
   const kbDir = join(dir, `kb-${name}`);
-  const store = openStore(kbDir);
-  await indexFolders({ roots: [folder], store, kbDir, embedder, chunking: config.chunking, ingest: { maxFileBytes: 1e8, followSymlinks: false, fileTimeoutMs: 60_000 } });
-  const retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder) } });
-  console.log(`indexed ${name}: ${store.counts().documents} documents, ${store.counts().chunks} chunks`);
-  return { name, retriever, coverage: createTermCoverage(store.db), close: () => store.close() };
+  const store = openSqliteKbStore(kbDir);
+  await indexFolders({ roots: [folder], store, embedder, chunking: config.chunking, ingest: { maxFileBytes: 1e8, followSymlinks: false, fileTimeoutMs: 60_000 } });
+  const retriever = createRetriever({ store, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder) } });
+  const { documents, chunks } = await store.stats();
+  console.log(`indexed ${name}: ${documents} documents, ${chunks} chunks`);
+  return { name, retriever, coverage: createTermCoverage(store), close: () => store.close() };
 }
 
 interface Asked { set: string; inDomain: boolean; question: string; kb: Kb; best: number; unknownShare: number }
@@ -90,7 +91,7 @@ try {
     const shuffled = questions[q].map((question) => ({ question, key: random() })).sort((a, b) => a.key - b.key);
     for (const [i, { question }] of shuffled.entries()) {
       const { chunks } = await kb.retriever.retrieve(question);
-      const cover = kb.coverage(question);
+      const cover = await kb.coverage(question);
       const best = Math.max(0, ...chunks.map((c) => cover.raw(`${c.heading ?? ''}\n${c.text}`)));
       const asked = { set: `${q} questions over ${k}`, inDomain, question, kb, best, unknownShare: cover.unknownShare };
       // The 12 demo questions are too few to split: they are a constraint (kb demo must answer them all) in both halves.
@@ -142,7 +143,7 @@ try {
   }
   console.log(`end to end (answerQuestion, extractive, shipped defaults) on the held-out half: out-of-domain refused ${pct(outRefused / outAsked)}, in-domain refused ${pct(inRefused / inAsked)}`);
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  for (const kb of Object.values(kbs)) kb.close();
+  for (const kb of Object.values(kbs)) await kb.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -16,15 +16,13 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { createExtractiveAnswerer } from '../src/answer/extractive-answerer.js';
-import { openKb } from '../src/cli/open-kb.js';
+import { openKnowledgeBase } from '../src/app/open-knowledge-base.js';
+import { runIndex } from '../src/app/run-index.js';
 import { loadConfig } from '../src/config.js';
-import { indexFolders } from '../src/ingest/index-folders.js';
-import { createEmbedder } from '../src/models/create-embedder.js';
 import { mulberry32 } from '../src/seeded-random.js';
-import { createApp } from '../src/server/create-app.js';
+import { createKnowledgeBaseApp } from '../src/server/knowledge-base-app.js';
 import { parseApiKeys } from '../src/server/api-keys.js';
 import { startServer } from '../src/server/start-server.js';
-import { openStore } from '../src/store/sqlite-store.js';
 
 const ADMIN_KEY = 'fuzz-admin-key-0123456789abcdef';
 const READER_KEY = 'fuzz-reader-key-0123456789abcdef';
@@ -49,10 +47,8 @@ async function serveForFuzz(dir: string): Promise<void> {
   const kbDir = join(dir, 'kb');
   const config = loadConfig({ cwd: dir, env: {}, flags: { kbDir, roots: [data] } });
   config.server = { ...config.server, rateLimitPerMinute: 1_000_000_000, maxConcurrentModelCalls: 1000 };
-  const store = openStore(kbDir);
-  await indexFolders({ roots: [data], store, kbDir, embedder: await createEmbedder(config), chunking: config.chunking, ingest: config.ingest, maxConcurrency: 2 });
-  store.close();
-  const kb = await openKb(config);
+  const kb = await openKnowledgeBase(config, { create: true });
+  await runIndex(kb, { roots: [data] });
   let errorLogs = 0;
   const errorSamples: string[] = [];
   const logger = pino({ level: 'warn' }, {
@@ -66,8 +62,8 @@ async function serveForFuzz(dir: string): Promise<void> {
   const stall = monitorEventLoopDelay({ resolution: 10 });
   stall.enable();
   const answerer = createExtractiveAnswerer();
-  const open = createApp({ config, kb, answerer, logger, apiKeys: [] });
-  const keyed = createApp({ config, kb, answerer, logger, apiKeys: parseApiKeys(`ops:admin:${ADMIN_KEY},ci:reader:${READER_KEY}`) });
+  const open = createKnowledgeBaseApp({ config, kb, answerer, logger, apiKeys: [] });
+  const keyed = createKnowledgeBaseApp({ config, kb, answerer, logger, apiKeys: parseApiKeys(`ops:admin:${ADMIN_KEY},ci:reader:${READER_KEY}`) });
   const a = await startServer({ app: open.app, host: '127.0.0.1', port: 0, authEnabled: false });
   const b = await startServer({ app: keyed.app, host: '127.0.0.1', port: 0, authEnabled: true });
   const stats = (): ServerStats => ({ rssMb: process.memoryUsage().rss / 1048576, stallMaxMs: stall.max / 1e6, errorLogs, errorSamples });
@@ -77,7 +73,7 @@ async function serveForFuzz(dir: string): Promise<void> {
     if (message === 'stop') {
       await Promise.all([open.close(), keyed.close()]);
       await Promise.all([a.close(1000), b.close(1000)]);
-      kb.close();
+      await kb.close();
       process.exit(0);
     }
   });

@@ -6,11 +6,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openKb } from '../src/cli/open-kb.js';
+import { openKnowledgeBase } from '../src/app/open-knowledge-base.js';
 import { loadConfig } from '../src/config.js';
 import { indexFolders } from '../src/ingest/index-folders.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
-import { openStore } from '../src/store/sqlite-store.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { mulberry32 as prng } from '../src/seeded-random.js';
 import { generateCorpus } from './generate-corpus.js';
 import { generateZipfCorpus } from './generate-zipf-corpus.js';
@@ -57,14 +57,16 @@ try {
     const terms = ['invoice renewal', 'failover replica', 'certificate rotation', 'retention policy', 'quota threshold', 'incident escalation', 'backup snapshot', 'vendor contract'];
     queries = Array.from({ length: 64 }, () => `${pickFrom(topics)} ${pickFrom(terms)}`);
   }
-  const store = openStore(kbDir);
+  const store = openSqliteKbStore(kbDir);
   const t0 = performance.now();
+  const run = await store.startRun();
   const summary = await indexFolders({
-    roots: [corpus], store, kbDir, embedder: new LocalHashEmbeddings(), chunking: { targetTokens: 400, overlapTokens: 60 },
+    roots: [corpus], store, embedder: new LocalHashEmbeddings(), chunking: { targetTokens: 400, overlapTokens: 60 },
     ingest: { maxFileBytes: 50 * 1024 * 1024, followSymlinks: false, fileTimeoutMs: 60_000 },
   });
-  const chunks = store.counts().chunks;
-  store.close();
+  await store.finishRun(run, 'ok', {});
+  const { chunks } = await store.stats();
+  await store.close();
   console.log(`corpus (${CORPUS}): ${FILES} Markdown files, ${(bytes / 1048576).toFixed(1)} MB, ${chunks} chunks, indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s (${summary.failures.length} failures)`);
   if (chunks < MIN_CHUNKS) console.log(`WARNING: fewer than ${MIN_CHUNKS} chunks; raise BENCH_FILES`);
 
@@ -84,7 +86,7 @@ try {
   }
 
   const config = loadConfig({ cwd: dir, env: {} });
-  const kb = await openKb(config);
+  const kb = await openKnowledgeBase(config);
   const latencies: number[] = [];
   const end = performance.now() + 5_000;
   for (let i = 0; performance.now() < end; i++) {
@@ -92,7 +94,7 @@ try {
     await kb.retriever.retrieve(queries[i % queries.length]!, { topK: 6 });
     latencies.push(performance.now() - t);
   }
-  kb.close();
+  await kb.close();
   latencies.sort((a, b) => a - b);
   const inProcessRps = latencies.length / 5;
 

@@ -21,8 +21,17 @@ export const configSchema = z
       .object({
         /** postgres://… keeps the knowledge base in PostgreSQL with pgvector; unset, it is the SQLite file in kbDir. */
         url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+        /**
+         * TLS to the database: true verifies the server against Node's CAs; { caFile } against a bundle (for RDS
+         * and Aurora, the region's certificate bundle from AWS). `sslmode` in the URL is honoured as pg reads it.
+         */
+        ssl: z.union([z.boolean(), z.object({ caFile: z.string(), rejectUnauthorized: z.boolean().default(true) }).strict()]).optional(),
+        /** RDS / Aurora IAM authentication: each new connection signs a 15-minute token in this region with the AWS credentials. */
+        iamAuth: z.object({ region: z.string().min(1) }).strict().optional(),
+        /** Connections each process keeps in its pool. */
+        maxConnections: z.number().int().min(1).max(200).default(8),
       })
-      .default({}),
+      .default({ maxConnections: 8 }),
     /** Folders `kb index` (and the server's index job) read when none are given. */
     roots: z.array(z.string()).default([]),
     provider: z.enum(['local', 'bedrock']).default('local'),
@@ -147,6 +156,8 @@ export type KbConfig = z.infer<typeof configSchema>;
 const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_DIR', 'kbDir', String],
   ['KB_DATABASE_URL', 'store.url', String],
+  ['KB_DATABASE_SSL', 'store.ssl', (v) => v === 'true' || v === '1' || (v === 'false' || v === '0' ? false : { caFile: v })],
+  ['KB_DATABASE_IAM_REGION', 'store.iamAuth.region', String],
   ['KB_PROVIDER', 'provider', String],
   ['KB_ROOTS', 'roots', (v) => v.split(',').filter(Boolean)],
   ['KB_CHUNK_TOKENS', 'chunking.targetTokens', Number],

@@ -69,10 +69,11 @@ export class IndexMismatchError extends KbError {
 /** Another process holds the index lock. */
 export class LockedError extends KbError {
   readonly holderPid: number;
-  constructor(lockPath: string, holderPid: number) {
+  /** `lock` names the lock and its holder, e.g. "lock /srv/kb/.kb/index.lock" or "advisory lock of postgres://…, held by …". */
+  constructor(lock: string, holderPid: number) {
     super(
       'INDEX_LOCKED',
-      `Another kb process (pid ${holderPid}) is writing to this knowledge base (lock ${lockPath}). ` +
+      `Another kb process (pid ${holderPid}) is writing to this knowledge base (${lock}). ` +
         `Wait for it to finish, or pass --wait to queue behind it.`,
       { exitCode: 1, httpStatus: 409 },
     );

@@ -1,3 +1,4 @@
+import type { RetrievalFilter } from './collections/retrieval-filter.js';
 /** Shared data shapes. Plain types: schemas live where data enters (config, HTTP, model responses). */
 
 export type DocumentFormat = 'markdown' | 'text' | 'html' | 'pdf' | 'docx';
@@ -114,6 +115,8 @@ export interface SearchFilters {
   formats?: DocumentFormat[];
   /** Keep documents carrying all of these tags. */
   tags?: string[];
+  /** Keep documents whose attributes (front matter, path, format, tags, title) pass this Bedrock-style filter. */
+  where?: RetrievalFilter;
 }
 
 /** A numbered source an answer can cite. */

@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  kbs?.close();
+  await kbs?.close();
 });
 
 const client = (name: string, secret = [...byName.values()].find((k) => k.principal.name === name)?.secret ?? 'x') =>

@@ -13,7 +13,7 @@ export interface TwoCollections {
   catalog: CollectionCatalog;
   /** `default`: the sample data without hr/; `hr`: only hr/. */
   fixtures: { default: KbFixture; hr: KbFixture };
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Two knowledge bases indexed offline from the sample data, as the collections `default` and `hr`. */
@@ -28,7 +28,7 @@ export async function twoCollections(): Promise<TwoCollections> {
     { name: 'default', service: service(main), description: 'Engineering, finance, IT and security' },
     { name: 'hr', service: service(hr), description: 'People policies' },
   ]);
-  return { catalog, fixtures: { default: main, hr }, close: () => { main.close(); hr.close(); } };
+  return { catalog, fixtures: { default: main, hr }, close: async () => { await main.close(); await hr.close(); } };
 }
 
 /** Keys of the scope matrix: each key's principal. */

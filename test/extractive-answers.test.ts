@@ -10,7 +10,8 @@ import { indexFolders } from '../src/ingest/index-folders.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import { createRetriever, type Retriever } from '../src/retrieve/create-retriever.js';
 import { defaultWeights } from '../src/retrieve/default-weights.js';
-import { openStore, type SqliteStore } from '../src/store/sqlite-store.js';
+import type { KbStore } from '../src/store/kb-store.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { DATA_DIR } from './temp-dir.js';
 
 // Markdown written the way real documentation sets are (AWS docs: `\.` escapes, `<a name>` anchors, links,
@@ -23,19 +24,19 @@ const config = loadConfig({ env: {}, cwd: tmpdir() });
 const embedder = new LocalHashEmbeddings();
 const answerer = createExtractiveAnswerer();
 let kbDir: string;
-let store: SqliteStore;
+let store: KbStore;
 let retriever: Retriever;
 
 beforeAll(async () => {
   kbDir = mkdtempSync(join(tmpdir(), 'kb-answers-'));
-  store = openStore(kbDir);
-  const summary = await indexFolders({ roots: [DATA_DIR, ANSWERS_DIR], store, kbDir, embedder, chunking: config.chunking, ingest: config.ingest });
+  store = openSqliteKbStore(kbDir);
+  const summary = await indexFolders({ roots: [DATA_DIR, ANSWERS_DIR], store, embedder, chunking: config.chunking, ingest: config.ingest });
   expect(summary.failures).toEqual([]);
-  retriever = createRetriever({ store, kbDir, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder) } });
+  retriever = createRetriever({ store, embedder, settings: { topK: config.retrieval.topK, candidates: config.retrieval.candidates, ...defaultWeights(embedder) } });
 });
 
-afterAll(() => {
-  store?.close();
+afterAll(async () => {
+  await store?.close();
   if (kbDir) rmSync(kbDir, { recursive: true, force: true });
 });
 

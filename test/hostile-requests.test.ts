@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openKb } from '../src/cli/open-kb.js';
+import { openKnowledgeBase } from '../src/app/open-knowledge-base.js';
 import { loadConfig } from '../src/config.js';
 import { problemSchema } from '../src/server/schemas.js';
 import { compileGlob } from '../src/store/compile-glob.js';
@@ -27,8 +27,8 @@ async function docsKb(): Promise<KbFixture> {
   const kbDir = join(dir, '.kb');
   await indexWithCli(dataDir, kbDir, dir);
   const config = loadConfig({ cwd: dir, env: {}, flags: { kbDir, roots: [dataDir] } });
-  const kb = await openKb(config);
-  return { dir, dataDir, kbDir, config, kb, close: () => { kb.close(); rmSync(dir, { recursive: true, force: true }); } };
+  const kb = await openKnowledgeBase(config);
+  return { dir, dataDir, kbDir, config, kb, close: async () => { await kb.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 function expectProblem(r: RawResponse, status: number) {
@@ -343,7 +343,7 @@ describe('API consistency', () => {
       expect(found.json.chunks[0].path).toBe('docs/added.md');
     } finally {
       await s.close();
-      kb.close();
+      await kb.close();
     }
   });
 });

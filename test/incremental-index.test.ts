@@ -9,6 +9,7 @@ import { loadDocument } from '../src/ingest/loaders/load-document.js';
 import { type EmbedderCapabilities, type EmbedOptions, type EmbedResult, type Embedder, embedderKey } from '../src/models/embedder.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import { createRetriever } from '../src/retrieve/create-retriever.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { openStore, type SqliteStore } from '../src/store/sqlite-store.js';
 import { VectorIndex } from '../src/store/vector-index.js';
 import { DATA_DIR, tempDir } from './temp-dir.js';
@@ -113,13 +114,18 @@ function write(path: string, content: string | Buffer): void {
   utimesSync(path, new Date(clock), new Date(clock));
 }
 
-function run(
+/** One run through a store connection of its own, closed (so the vector index is saved) before the test inspects the kb dir. */
+async function run(
   env: { root: string; kbDir: string },
-  store: SqliteStore,
   embedder: Embedder,
   extra: { chunking?: ChunkingOptions; dryRun?: boolean; rebuild?: boolean } = {},
 ): Promise<IndexSummary> {
-  return indexFolders({ roots: [env.root], store, kbDir: env.kbDir, embedder, chunking: extra.chunking ?? CHUNKING, ingest: INGEST, ...extra });
+  const store = openSqliteKbStore(env.kbDir);
+  try {
+    return await indexFolders({ roots: [env.root], store, embedder, chunking: extra.chunking ?? CHUNKING, ingest: INGEST, ...extra });
+  } finally {
+    await store.close();
+  }
 }
 
 /** The chunk set as sorted "path | ordinal | text" lines. */
@@ -159,7 +165,7 @@ describe('indexFolders, incrementally', () => {
     const env = makeNotes();
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    const summary = await run(env, store, embedder);
+    const summary = await run(env, embedder);
     expect(summary.failures).toEqual([]);
     expect(summary.files).toMatchObject({ seen: 3, new: 3, changed: 0, unchanged: 0, deleted: 0, failed: 0 });
     const texts = indexTexts(store);
@@ -176,13 +182,13 @@ describe('indexFolders, incrementally', () => {
     const env = makeNotes();
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    await run(env, store, embedder);
+    await run(env, embedder);
     const before = chunkSet(store);
     const ids = chunkIds(store);
     const generation = store.generation();
     embedder.reset();
 
-    const summary = await run(env, store, embedder);
+    const summary = await run(env, embedder);
     expect(embedder.calls).toEqual([]);
     expect(summary.files).toMatchObject({ seen: 3, new: 0, changed: 0, unchanged: 3, deleted: 0 });
     expect(summary.chunks).toMatchObject({ added: 0, removed: 0, embedded: 0 });
@@ -193,7 +199,7 @@ describe('indexFolders, incrementally', () => {
     // A touched file (new mtime, same bytes) is hashed, found unchanged, and costs no embedding either.
     const later = new Date(Date.now() + 60_000);
     utimesSync(join(env.root, 'onboarding.md'), later, later);
-    const touched = await run(env, store, embedder);
+    const touched = await run(env, embedder);
     expect(embedder.calls).toEqual([]);
     expect(touched.files).toMatchObject({ unchanged: 3, changed: 0 });
     expect(chunkIds(store)).toEqual(ids);
@@ -205,13 +211,13 @@ describe('indexFolders, incrementally', () => {
     const env = makeNotes();
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    await run(env, store, embedder);
+    await run(env, embedder);
     const oldTexts = new Set(indexTexts(store));
     const oldSet = chunkSet(store);
     embedder.reset();
 
     write(join(env.root, 'handbook.md'), HANDBOOK.replace('Each person gets 25 days of holiday a year.', 'Each person gets 27 days of holiday a year, plus their birthday.'));
-    const summary = await run(env, store, embedder);
+    const summary = await run(env, embedder);
 
     const newTexts = indexTexts(store);
     const changed = newTexts.filter((t) => !oldTexts.has(t));
@@ -233,7 +239,7 @@ describe('indexFolders, incrementally', () => {
     const env = makeNotes();
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    await run(env, store, embedder);
+    await run(env, embedder);
     const original = documentByPath(store, 'notes/handbook.md')!;
     const oldChunks = store.chunksOf(original.id).map((c) => ({ ordinal: c.ordinal, text: c.text, heading: c.heading }));
     const metadataOf = (id: number) => JSON.parse(store.db.prepare('SELECT metadata FROM documents WHERE id = ?').pluck().get(id) as string) as unknown;
@@ -242,7 +248,7 @@ describe('indexFolders, incrementally', () => {
     embedder.reset();
 
     renameSync(join(env.root, 'handbook.md'), join(env.root, 'team-handbook.md'));
-    const summary = await run(env, store, embedder);
+    const summary = await run(env, embedder);
 
     expect(embedder.calls).toEqual([]);
     expect(summary.files).toMatchObject({ new: 1, deleted: 1, copied: 1, unchanged: 2 });
@@ -263,7 +269,7 @@ describe('indexFolders, incrementally', () => {
     const env = makeNotes();
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    await run(env, store, embedder);
+    await run(env, embedder);
     const glossary = documentByPath(store, 'notes/glossary.md')!;
     const goneIds = store.chunksOf(glossary.id).map((c) => c.id);
     const goneHashes = store.db.prepare('SELECT text_hash FROM chunks WHERE document_id = ?').pluck().all(glossary.id) as string[];
@@ -271,7 +277,7 @@ describe('indexFolders, incrementally', () => {
     embedder.reset();
 
     rmSync(join(env.root, 'glossary.md'));
-    const summary = await run(env, store, embedder);
+    const summary = await run(env, embedder);
 
     expect(embedder.calls).toEqual([]);
     expect(summary.files).toMatchObject({ deleted: 1, unchanged: 2 });
@@ -294,13 +300,13 @@ describe('indexFolders, incrementally', () => {
     const env = makeNotes();
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    await run(env, store, embedder);
+    await run(env, embedder);
     const before = store.counts().chunks;
     const oldTexts = new Set(indexTexts(store));
     embedder.reset();
 
     const small: ChunkingOptions = { targetTokens: 12, overlapTokens: 3 };
-    const summary = await run(env, store, embedder, { chunking: small });
+    const summary = await run(env, embedder, { chunking: small });
     expect(summary.files).toMatchObject({ changed: 3, unchanged: 0 });
     expect(store.counts().chunks).toBeGreaterThan(before);
     expect(store.allDocuments().every((d) => d.chunkerKey === chunkerKey(small))).toBe(true);
@@ -316,7 +322,7 @@ describe('indexFolders, incrementally', () => {
     expectVectorIndexInSync(store, env.kbDir, embedder);
     embedder.reset();
 
-    const again = await run(env, store, embedder, { chunking: small });
+    const again = await run(env, embedder, { chunking: small });
     expect(embedder.calls).toEqual([]);
     expect(again.files).toMatchObject({ unchanged: 3, changed: 0 });
     store.close();
@@ -331,7 +337,7 @@ describe('indexFolders, incrementally', () => {
       'diagram.png': Buffer.from([0x89, 0x50, 0x4e, 0x47]),
     });
     const store = openStore(env.kbDir);
-    const summary = await run(env, store, new RecordingEmbedder());
+    const summary = await run(env, new RecordingEmbedder());
     expect(store.allDocuments().map((d) => d.path)).toEqual(['notes/handbook.md']);
     expect(summary.skipped).toContainEqual({ path: 'notes/drafts', reason: expect.stringMatching(/\.kbignore/) });
     expect(summary.skipped).toContainEqual({ path: 'notes/scratch.tmp.md', reason: expect.stringMatching(/\.kbignore/) });
@@ -345,14 +351,14 @@ describe('indexFolders, incrementally', () => {
     const env = makeNotes({ 'handbook.md': HANDBOOK, 'onboarding.md': ONBOARDING, 'broken.pdf': PDF.subarray(0, 2_000), 'glossary.md': GLOSSARY });
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    const summary = await run(env, store, embedder);
+    const summary = await run(env, embedder);
     expect(summary.failures).toEqual([{ path: 'notes/broken.pdf', reason: expect.stringMatching(/pdf/i) }]);
     expect(summary.files).toMatchObject({ seen: 4, new: 3, failed: 1 });
     expect(store.allDocuments().map((d) => d.path)).toEqual(['notes/glossary.md', 'notes/handbook.md', 'notes/onboarding.md']);
     expectVectorIndexInSync(store, env.kbDir, embedder);
     // It is retried (and reported) on the next run, costing no embedding.
     embedder.reset();
-    const again = await run(env, store, embedder);
+    const again = await run(env, embedder);
     expect(again.failures.map((f) => f.path)).toEqual(['notes/broken.pdf']);
     expect(embedder.calls).toEqual([]);
     store.close();
@@ -362,7 +368,7 @@ describe('indexFolders, incrementally', () => {
     const env = makeNotes({ 'handbook.md': HANDBOOK, 'policy.pdf': PDF });
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    await run(env, store, embedder);
+    await run(env, embedder);
     const pdfDoc = documentByPath(store, 'notes/policy.pdf')!;
     const mdDoc = documentByPath(store, 'notes/handbook.md')!;
     const pdfChunks = store.chunksOf(pdfDoc.id);
@@ -372,7 +378,7 @@ describe('indexFolders, incrementally', () => {
 
     write(join(env.root, 'policy.pdf'), PDF.subarray(0, Math.floor(PDF.length / 2)));
     write(join(env.root, 'handbook.md'), Buffer.from('# Team Handbook\n\nCaf\xe9 on Fridays.\n', 'latin1'));
-    const summary = await run(env, store, embedder);
+    const summary = await run(env, embedder);
 
     expect(summary.failures.map((f) => f.path).sort()).toEqual(['notes/handbook.md', 'notes/policy.pdf']);
     expect(summary.failures.find((f) => f.path === 'notes/handbook.md')?.reason).toMatch(/UTF-8/);
@@ -392,7 +398,7 @@ describe('indexFolders dry run', () => {
     const env = makeNotes();
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    await run(env, store, embedder);
+    await run(env, embedder);
     embedder.reset();
 
     const extra = '# Expenses\n\n## Meals\n\nTeam lunches are paid on the company card.\n\n## Travel\n\nBook trains through the travel desk.\n';
@@ -408,7 +414,7 @@ describe('indexFolders dry run', () => {
     const hnsw = readFileSync(join(env.kbDir, 'vectors.hnsw'));
     const sidecar = readFileSync(join(env.kbDir, 'vectors.json'), 'utf8');
 
-    const plan = await run(env, store, embedder, { dryRun: true });
+    const plan = await run(env, embedder, { dryRun: true });
     expect(plan.dryRun).toBe(true);
     expect(plan.plan).toEqual({ new: ['notes/expenses.md'], changed: ['notes/handbook.md'], deleted: ['notes/glossary.md'] });
     expect(plan.files).toMatchObject({ new: 1, changed: 1, deleted: 1, unchanged: 1 });
@@ -423,7 +429,7 @@ describe('indexFolders dry run', () => {
     expect(readFileSync(join(env.kbDir, 'vectors.json'), 'utf8')).toBe(sidecar);
 
     // The real run then does what the plan said.
-    const real = await run(env, store, embedder);
+    const real = await run(env, embedder);
     expect(real.files).toMatchObject({ new: 1, changed: 1, deleted: 1, unchanged: 1 });
     expect(real.chunks.embedded).toBe(plan.chunks.embedded);
     expect(embedder.embedded).toHaveLength(plan.chunks.embedded);
@@ -434,7 +440,7 @@ describe('indexFolders dry run', () => {
     const env = makeNotes();
     const store = openStore(env.kbDir);
     const embedder = new RecordingEmbedder();
-    const plan = await run(env, store, embedder, { dryRun: true });
+    const plan = await run(env, embedder, { dryRun: true });
     expect(plan.files.new).toBe(3);
     expect(plan.plan?.new.sort()).toEqual(['notes/glossary.md', 'notes/handbook.md', 'notes/onboarding.md']);
     expect(plan.chunks.embedded).toBeGreaterThan(0);
@@ -452,12 +458,12 @@ describe('indexFolders and the embedding model', () => {
     const env = makeNotes();
     const store = openStore(env.kbDir);
     const small = new RecordingEmbedder(512);
-    await run(env, store, small);
+    await run(env, small);
     const chunkCount = store.counts().chunks;
     const generation = store.generation();
 
     const large = new RecordingEmbedder(1024);
-    const error = await run(env, store, large).catch((e: unknown) => e);
+    const error = await run(env, large).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IndexMismatchError);
     const mismatch = error as IndexMismatchError;
     expect(mismatch.builtWith).toEqual({ model: 'local-hash-v1', dimensions: 512 });
@@ -469,9 +475,9 @@ describe('indexFolders and the embedding model', () => {
     expect(store.generation()).toBe(generation);
     expect(store.getMeta('embed_key')).toBe('local-hash-v1@512');
     // A dry run is refused the same way.
-    await expect(run(env, store, large, { dryRun: true })).rejects.toBeInstanceOf(IndexMismatchError);
+    await expect(run(env, large, { dryRun: true })).rejects.toBeInstanceOf(IndexMismatchError);
 
-    const rebuilt = await run(env, store, large, { rebuild: true });
+    const rebuilt = await run(env, large, { rebuild: true });
     expect(rebuilt.failures).toEqual([]);
     expect(rebuilt.files).toMatchObject({ changed: 3, unchanged: 0 });
     expect([...large.embedded].sort()).toEqual([...indexTexts(store)].sort());
@@ -484,10 +490,12 @@ describe('indexFolders and the embedding model', () => {
     // Retrieval follows: the new model works, the old one is refused.
     large.allowQueries = true;
     const settings = { topK: 3, candidates: 20, vectorWeight: 1, keywordWeight: 1 };
-    const found = await createRetriever({ store, kbDir: env.kbDir, embedder: large, settings }).retrieve('zanzibarite flaky test');
+    const kbStore = openSqliteKbStore(env.kbDir);
+    const found = await createRetriever({ store: kbStore, embedder: large, settings }).retrieve('zanzibarite flaky test');
     expect(found.chunks[0]?.path).toBe('notes/glossary.md');
     small.allowQueries = true;
-    await expect(createRetriever({ store, kbDir: env.kbDir, embedder: small, settings }).retrieve('zanzibarite')).rejects.toBeInstanceOf(IndexMismatchError);
+    await expect(createRetriever({ store: kbStore, embedder: small, settings }).retrieve('zanzibarite')).rejects.toBeInstanceOf(IndexMismatchError);
+    await kbStore.close();
     store.close();
   });
 });

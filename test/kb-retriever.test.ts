@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await served?.close();
-  kbs?.close();
+  await kbs?.close();
 });
 
 describe('KbRetriever', () => {

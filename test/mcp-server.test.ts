@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await http?.close();
-  kbs?.close();
+  await kbs?.close();
 });
 
 async function httpClient(key: string): Promise<Client> {

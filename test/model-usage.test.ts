@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBedrockAnswerer } from '../src/answer/create-bedrock-answerer.js';
-import { openKb } from '../src/cli/open-kb.js';
+import { openKnowledgeBase } from '../src/app/open-knowledge-base.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { loadConfig } from '../src/config.js';
 import { startEmulator, type Emulator } from '../src/emulator/create-emulator.js';
@@ -72,7 +72,7 @@ describe('usage and cost are what the service reported, priced from the catalogu
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
     const config = loadConfig({ cwd, env: { KB_PROVIDER: 'bedrock', AWS_REGION: 'us-east-1', KB_BEDROCK_ENDPOINT: emulator.url }, flags: { kbDir: join(cwd, '.kb') } });
-    const opened = await openKb(config);
+    const opened = await openKnowledgeBase(config);
     const served = await serve({ dir: cwd, dataDir: data, kbDir: config.kbDir, config, kb: opened, close: () => opened.close() }, { answerer: createBedrockAnswerer(config), logger });
     try {
       const viaHttp = await measured(async () => {
@@ -91,7 +91,7 @@ describe('usage and cost are what the service reported, priced from the catalogu
       expect(audit?.tokens).toEqual({ input: viaHttp.result.usage.inputTokens, output: viaHttp.output, embedding: viaHttp.input - viaHttp.result.usage.inputTokens });
     } finally {
       await served.close();
-      opened.close();
+      await opened.close();
     }
   }, 120_000);
 });

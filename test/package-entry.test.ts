@@ -20,7 +20,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await served?.close();
-  kb?.close();
+  await kb?.close();
 });
 
 /**

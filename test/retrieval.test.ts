@@ -11,7 +11,8 @@ import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import { createRetriever, type Retriever, type RetrieverSettings } from '../src/retrieve/create-retriever.js';
 import { defaultWeights } from '../src/retrieve/default-weights.js';
 import { mergeNeighbours } from '../src/retrieve/merge-neighbours.js';
-import { openStore, type SqliteStore } from '../src/store/sqlite-store.js';
+import type { KbStore } from '../src/store/kb-store.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import type { RankedChunk, SearchFilters } from '../src/types.js';
 import { DATA_DIR, tempDir } from './temp-dir.js';
 
@@ -41,7 +42,7 @@ const WEIGHTINGS: Array<[string, { vectorWeight: number; keywordWeight: number }
 ];
 
 let kbDir: string;
-let store: SqliteStore;
+let store: KbStore;
 const retrievers = new Map<string, Retriever>();
 
 function settings(weights: { vectorWeight: number; keywordWeight: number }): RetrieverSettings {
@@ -50,15 +51,15 @@ function settings(weights: { vectorWeight: number; keywordWeight: number }): Ret
 
 beforeAll(async () => {
   kbDir = mkdtempSync(join(tmpdir(), 'kb-retrieval-'));
-  store = openStore(kbDir);
-  const summary = await indexFolders({ roots: [DATA_DIR], store, kbDir, embedder, chunking: config.chunking, ingest: config.ingest });
+  store = openSqliteKbStore(kbDir);
+  const summary = await indexFolders({ roots: [DATA_DIR], store, embedder, chunking: config.chunking, ingest: config.ingest });
   expect(summary.failures).toEqual([]);
   expect(summary.files.new).toBe(21);
-  for (const [name, weights] of WEIGHTINGS) retrievers.set(name, createRetriever({ store, kbDir, embedder, settings: settings(weights) }));
+  for (const [name, weights] of WEIGHTINGS) retrievers.set(name, createRetriever({ store, embedder, settings: settings(weights) }));
 });
 
-afterAll(() => {
-  store?.close();
+afterAll(async () => {
+  await store?.close();
   if (kbDir) rmSync(kbDir, { recursive: true, force: true });
 });
 
@@ -150,15 +151,15 @@ describe('neighbouring chunks', () => {
     const content = `# Office\n\n## Renovation\n\n${paragraphs.join('\n\n')}\n`;
     writeFileSync(join(root, 'office.md'), content);
     const dir = join(tempDir(), 'kb');
-    const small = openStore(dir);
-    await indexFolders({ roots: [root], store: small, kbDir: dir, embedder, chunking: { targetTokens: 40, overlapTokens: 0 }, ingest: config.ingest });
-    const chunks = small.chunksOf(small.allDocuments()[0]!.id);
+    const small = openSqliteKbStore(dir);
+    await indexFolders({ roots: [root], store: small, embedder, chunking: { targetTokens: 40, overlapTokens: 0 }, ingest: config.ingest });
+    const chunks = await small.chunksOf((await small.listDocuments({})).documents[0]!.id);
     const withWord = chunks.filter((c) => c.text.includes('heliotrope'));
     expect(withWord).toHaveLength(2);
     expect(withWord[1]!.ordinal).toBe(withWord[0]!.ordinal + 1);
 
     // Keyword-only: exactly the two chunks with the word match, and they come back as one result.
-    const keywordOnly = await createRetriever({ store: small, kbDir: dir, embedder, settings: settings(DEFAULT_WEIGHTS) }).retrieve('heliotrope');
+    const keywordOnly = await createRetriever({ store: small, embedder, settings: settings(DEFAULT_WEIGHTS) }).retrieve('heliotrope');
     expect(keywordOnly.chunks.map((r) => r.mergedIds)).toEqual([withWord.map((c) => c.id)]);
     const [merged] = keywordOnly.chunks;
     expect(merged!.text).toContain(paragraphs[1]);
@@ -166,11 +167,11 @@ describe('neighbouring chunks', () => {
     expect(merged).toMatchObject({ ordinal: withWord[0]!.ordinal, charStart: withWord[0]!.charStart, charEnd: withWord[1]!.charEnd });
 
     // Hybrid: vector search brings in every chunk of this tiny corpus; the passage is still one result.
-    const mixed = await createRetriever({ store: small, kbDir: dir, embedder, settings: settings({ vectorWeight: 1, keywordWeight: 1 }) }).retrieve('heliotrope');
+    const mixed = await createRetriever({ store: small, embedder, settings: settings({ vectorWeight: 1, keywordWeight: 1 }) }).retrieve('heliotrope');
     const holding = mixed.chunks.filter((r) => r.text.includes('heliotrope'));
     expect(holding, JSON.stringify(mixed.chunks.map((r) => r.mergedIds))).toHaveLength(1);
     expect(holding[0]!.mergedIds).toEqual(expect.arrayContaining(withWord.map((c) => c.id)));
-    small.close();
+    await small.close();
   });
 
   function chunk(id: number, ordinal: number, score: number, text = `text of chunk ${ordinal} with some words`): RankedChunk {

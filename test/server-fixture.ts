@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Answerer } from '../src/answer/answerer.js';
 import { createExtractiveAnswerer } from '../src/answer/extractive-answerer.js';
+import { type KnowledgeBase, openKnowledgeBase } from '../src/app/open-knowledge-base.js';
 import type { CliContext } from '../src/cli/cli-context.js';
-import { openKb, type OpenKb } from '../src/cli/open-kb.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { loadConfig, type LoadedConfig } from '../src/config.js';
-import { type CreateAppOptions, createApp } from '../src/server/create-app.js';
+import { createKnowledgeBaseApp, type KnowledgeBaseAppOptions } from '../src/server/knowledge-base-app.js';
 import { startServer } from '../src/server/start-server.js';
 import { DATA_DIR } from './temp-dir.js';
 
@@ -30,8 +30,8 @@ export interface KbFixture {
   dataDir: string;
   kbDir: string;
   config: LoadedConfig;
-  kb: OpenKb;
-  close(): void;
+  kb: KnowledgeBase;
+  close(): Promise<void>;
 }
 
 /**
@@ -46,17 +46,17 @@ export async function indexedKb(env: Record<string, string> = {}, prepare?: (dat
   const kbDir = join(dir, '.kb');
   await indexWithCli(dataDir, kbDir, dir);
   const config = loadConfig({ cwd: dir, env, flags: { kbDir, roots: [dataDir] } });
-  const kb = await openKb(config);
+  const kb = await openKnowledgeBase(config);
   return {
     dir, dataDir, kbDir, config, kb,
-    close: () => {
-      kb.close();
+    close: async () => {
+      await kb.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-export interface ServeOptions extends Partial<Omit<CreateAppOptions, 'config' | 'kb'>> {
+export interface ServeOptions extends Partial<Omit<KnowledgeBaseAppOptions, 'config' | 'kb'>> {
   server?: Partial<LoadedConfig['server']>;
   env?: Partial<LoadedConfig['env']>;
 }
@@ -70,7 +70,7 @@ export interface Served {
 /** The app by its factory on an ephemeral loopback port; close() stops app and server (not the kb). */
 export async function serve(fixture: KbFixture, { server, env, answerer = createExtractiveAnswerer(), logger = pino({ level: 'silent' }), ...rest }: ServeOptions = {}): Promise<Served> {
   const config: LoadedConfig = { ...fixture.config, server: { ...fixture.config.server, ...server }, env: { ...fixture.config.env, ...env } };
-  const app = createApp({ config, kb: fixture.kb, answerer: answerer as Answerer, logger, ...rest });
+  const app = createKnowledgeBaseApp({ config, kb: fixture.kb, answerer: answerer as Answerer, logger, ...rest });
   const running = await startServer({ app: app.app, host: '127.0.0.1', port: 0, authEnabled: app.authEnabled });
   return {
     url: running.url,

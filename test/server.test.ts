@@ -8,11 +8,11 @@ import type { Answerer, AnswerInput } from '../src/answer/answerer.js';
 import { openStore } from '../src/store/sqlite-store.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { ModelCallError, UsageError } from '../src/errors.js';
-import { indexFolders } from '../src/ingest/index-folders.js';
+import { runIndexUnderLock } from '../src/app/run-index.js';
 import { acquireIndexLock } from '../src/store/index-lock.js';
 import { createEmbedder } from '../src/models/create-embedder.js';
 import { loadConfig, type LoadedConfig } from '../src/config.js';
-import { openKb } from '../src/cli/open-kb.js';
+import { openKnowledgeBase } from '../src/app/open-knowledge-base.js';
 import { isLoopback, startServer } from '../src/server/start-server.js';
 import { documentDetailSchema, documentListSchema, jobSchema, problemSchema, queryResponseSchema, retrieveResponseSchema } from '../src/server/schemas.js';
 import type { AnswerResult } from '../src/types.js';
@@ -449,10 +449,10 @@ describe('retrieve and documents', () => {
       const after = await call(s.url, '/v1/retrieve', { method: 'POST', body: { query: 'notice period resignation' } });
       for (const c of after.json.chunks as Json[]) expect(c.documentId).not.toBe(id);
       // The saved vector index was updated in place and matches the database.
-      expect(kb.kb.retriever.warm().rebuilt).toBe(false);
+      expect((await kb.kb.retriever.warm()).rebuilt).toBe(false);
     } finally {
       await s.close();
-      kb.close();
+      await kb.close();
     }
   });
 
@@ -475,7 +475,7 @@ describe('retrieve and documents', () => {
       expect(answer.answer).toMatch(/twelve weeks/);
     } finally {
       await s.close();
-      kb.close();
+      await kb.close();
     }
   });
 });
@@ -485,7 +485,7 @@ describe('index jobs', () => {
     const kb = await indexedKb();
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const s = await serve(kb, { indexJobs: { indexFolders: async (options) => (await gate, indexFolders(options)) } });
+    const s = await serve(kb, { indexJobs: { runIndex: async (target, options) => (await gate, runIndexUnderLock(target, options)) } });
     try {
       writeFileSync(join(kb.dataDir, 'hr', 'new-policy.md'), '# Bicycle allowance\n\nEmployees who cycle to work get a bicycle allowance of 20 euros a month.\n');
       const started = await call(s.url, '/v1/index', { method: 'POST' });
@@ -523,7 +523,7 @@ describe('index jobs', () => {
     } finally {
       open();
       await s.close();
-      kb.close();
+      await kb.close();
     }
   });
 
@@ -539,7 +539,7 @@ describe('index jobs', () => {
       expect(job.errors).toEqual([expect.objectContaining({ path: 'data/broken.pdf' })]);
     } finally {
       await s.close();
-      kb.close();
+      await kb.close();
     }
   });
 
@@ -609,7 +609,7 @@ describe('index jobs', () => {
       expect(changed.chunks[0].text).toMatch(/45 days/);
     } finally {
       await s.close();
-      kb.close();
+      await kb.close();
     }
   });
 
@@ -617,7 +617,7 @@ describe('index jobs', () => {
     const dir = tempDir();
     const config = loadConfig({ cwd: dir, env: {}, flags: { kbDir: join(dir, '.kb'), roots: [] } });
     openStore(config.kbDir).close(); // an empty knowledge base, never indexed
-    const kb = await openKb(config);
+    const kb = await openKnowledgeBase(config);
     const s = await serve({ dir, dataDir: dir, kbDir: config.kbDir, config, kb, close: () => kb.close() });
     try {
       const r = await call(s.url, '/v1/index', { method: 'POST' });
@@ -625,7 +625,7 @@ describe('index jobs', () => {
       expect(r.json.detail).toMatch(/roots/);
     } finally {
       await s.close();
-      kb.close();
+      await kb.close();
     }
   });
 });
@@ -881,7 +881,7 @@ describe('operations', () => {
       }
     } finally {
       await s.close();
-      kb.close();
+      await kb.close();
     }
   });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTextsToStore } from '../bench/write-texts-to-store.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import type { KbStore } from '../src/store/kb-store.js';
+import { MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { openPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { startPgliteServer, type PgliteServer } from '../scripts/pglite-server.js';
@@ -63,7 +64,8 @@ describe('PostgreSQL store specifics', () => {
   it('ranks the sample documents exactly like SQLite FTS5 BM25: same chunks, same order, same scores', async () => {
     const files = listFiles(DATA_DIR).map((f) => ({ path: relative(join(DATA_DIR, '..'), f), data: readFileSync(f) }));
     const embedder = new LocalHashEmbeddings({ dimensions: 64 });
-    const sqlite = openSqliteKbStore(tempDir('kb-parity-'));
+    const kbDir = tempDir('kb-parity-');
+    const sqlite = openSqliteKbStore(kbDir);
     const postgres = await freshPostgres();
     try {
       await writeTextsToStore(sqlite, files, embedder);
@@ -120,7 +122,7 @@ describe('PostgreSQL store specifics', () => {
       const plan = await client.query(`EXPLAIN SELECT text_hash FROM vectors v WHERE v.dims = 8 ORDER BY v.embedding::vector(8) <=> '[1,0,0,0,0,0,0,0]'::vector(8) LIMIT 5`);
       expect(plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toContain('vectors_hnsw_8');
       const migrations = await client.query('SELECT version FROM schema_migrations');
-      expect(migrations.rows).toEqual([{ version: 1 }]);
+      expect(migrations.rows.map((r: { version: number }) => r.version).sort()).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await client.end();
       await store.close();

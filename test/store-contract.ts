@@ -2,6 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IndexMismatchError, LockedError, UsageError } from '../src/errors.js';
 import type { DocumentWrite, KbStore, NewDocument } from '../src/store/kb-store.js';
 import type { ChunkDraft, DocumentFormat } from '../src/types.js';
+import { attributesOf } from '../src/collections/kb-service-over-open-kb.js';
+import { matchesFilter } from '../src/collections/match-filter.js';
+import type { RetrievalFilter } from '../src/collections/retrieval-filter.js';
+import { mulberry32 } from '../src/seeded-random.js';
 
 export interface StoreUnderTest {
   store: KbStore;
@@ -28,13 +32,17 @@ function hashOf(text: string): string {
 }
 
 /** A document write: each chunk text gets a vector along its own axis unless given. */
-export function docWrite(path: string, texts: string[], { format = 'markdown' as DocumentFormat, tags = [] as string[], axes = [] as number[], title = undefined as string | undefined } = {}): DocumentWrite {
+export function docWrite(
+  path: string,
+  texts: string[],
+  { format = 'markdown' as DocumentFormat, tags = [] as string[], axes = [] as number[], title = undefined as string | undefined, metadata = undefined as Record<string, unknown> | undefined } = {},
+): DocumentWrite {
   const chunks: ChunkDraft[] = texts.map((text, i) => ({
     ordinal: i, text, indexText: text, context: '', textHash: hashOf(text), headingPath: i ? ['Intro', `Part ${i}`] : [], charStart: i * 100, charEnd: i * 100 + text.length,
     tokenEstimate: Math.ceil(text.length / 4), ...(format === 'pdf' ? { page: i + 1 } : {}),
   }));
   const doc: NewDocument = {
-    absPath: `${ROOT}/${path}`, root: ROOT, path, format, ...(title ? { title } : {}), tags, metadata: { source: path, n: texts.length }, warnings: [],
+    absPath: `${ROOT}/${path}`, root: ROOT, path, format, ...(title ? { title } : {}), tags, metadata: metadata ?? { source: path, n: texts.length }, warnings: [],
     contentHash: hashOf(texts.join('|')), size: texts.join('').length, mtimeMs: 1_700_000_000_000.5, chunkerKey: 'v1:400:60', embedKey: EMBED_KEY,
   };
   return { doc, chunks, vectors: new Map(chunks.map((c, i) => [c.textHash, vec(axes[i] ?? hashOf(c.text).length + i)])) };
@@ -184,6 +192,46 @@ export function runStoreContract(name: string, make: () => Promise<StoreUnderTes
       expect(await store.searchVectors(vec(0), { k: 2, filters: { formats: ['pdf'] } })).toHaveLength(2);
       await expect(store.searchKeywords('leave', { k: 5, filters: { pathGlob: 'hr/{a,b' } })).rejects.toBeInstanceOf(UsageError);
       await expect(store.searchVectors(vec(0), { k: 5, filters: { pathGlob: 'hr/{a,b' } })).rejects.toBeInstanceOf(UsageError);
+    });
+
+    it('applies a Bedrock-style `where` on front matter inside both searches, exactly as matchesFilter decides', async () => {
+      const metas: Array<Record<string, unknown>> = [
+        { team: 'hr', year: 2024, public: true, reviewers: ['ana', 'bo'], score: 4.5 },
+        { team: 'it', year: 2023, public: false, reviewers: ['bo'], 'owner.name': 'x"y', note: 'contains policy words' },
+        { team: 'hr', year: '2024', public: 'true', reviewers: [], level: null, nested: { a: 1 } },
+        { team: 'finance', year: 2025, reviewers: ['cy', 'ana'], score: 3, title: 'front-matter title' },
+        { year: 2022, access: ['hr', 'managers'], labels: ['alpha beta', 'gamma'] },
+        {},
+      ];
+      const writes = metas.map((metadata, i) => docWrite(`d${i}/doc-${i}.md`, [`Policy text number ${i} about the shared policy.`], { metadata, axes: [i], tags: i % 2 ? ['odd'] : [], ...(i === 1 ? { title: 'Real title' } : {}) }));
+      await store.writeDocuments(writes);
+      const { documents } = await store.listDocuments({ limit: 100 });
+      const filters: RetrievalFilter[] = [
+        { equals: { key: 'team', value: 'hr' } }, { equals: { key: 'year', value: 2024 } }, { equals: { key: 'public', value: true } },
+        { equals: { key: 'level', value: null } }, { equals: { key: 'owner.name', value: 'x"y' } }, { equals: { key: 'reviewers', value: ['bo'] } },
+        { notEquals: { key: 'team', value: 'hr' } }, { notEquals: { key: 'year', value: 2024 } },
+        { greaterThan: { key: 'year', value: 2023 } }, { greaterThanOrEquals: { key: 'year', value: 2023 } }, { lessThan: { key: 'score', value: 4 } },
+        { lessThanOrEquals: { key: 'year', value: '2024' } },
+        { in: { key: 'team', value: ['it', 'finance'] } }, { in: { key: 'year', value: [2022, '2024'] } }, { notIn: { key: 'team', value: ['hr'] } }, { notIn: { key: 'team', value: 'hr' } },
+        { startsWith: { key: 'team', value: 'fin' } }, { startsWith: { key: 'path', value: 'd1/' } },
+        { listContains: { key: 'reviewers', value: 'ana' } }, { listContains: { key: 'access', value: 'managers' } }, { listContains: { key: 'tags', value: 'odd' } },
+        { stringContains: { key: 'note', value: 'policy' } }, { stringContains: { key: 'labels', value: 'beta' } }, { stringContains: { key: 'team', value: '' } },
+        { equals: { key: 'title', value: 'Real title' } }, { equals: { key: 'title', value: 'front-matter title' } }, { equals: { key: 'format', value: 'markdown' } },
+        { andAll: [{ equals: { key: 'team', value: 'hr' } }, { equals: { key: 'public', value: true } }] },
+        { orAll: [{ listContains: { key: 'access', value: 'hr' } }, { lessThan: { key: 'year', value: 2024 } }] },
+        { andAll: [{ notEquals: { key: 'team', value: 'it' } }, { orAll: [{ equals: { key: 'year', value: 2025 } }, { notIn: { key: 'year', value: [2024] } }] }] },
+      ];
+      // And seeded random combinations of the single comparisons.
+      const random = mulberry32(17);
+      const pick = () => filters[Math.floor(random() * 27)]!;
+      for (let i = 0; i < 20; i++) filters.push(random() < 0.5 ? { andAll: [pick(), pick()] } : { orAll: [pick(), { notEquals: { key: 'team', value: 'finance' } }, pick()] });
+      for (const where of filters) {
+        const expected = documents.filter((d) => matchesFilter(where, attributesOf(d))).map((d) => d.path).sort();
+        const chunks = async (hits: Array<{ chunkId: number }>) => [...(await store.chunksByIds(hits.map((h) => h.chunkId))).values()].map((c) => c.path).sort();
+        expect(await chunks(await store.searchKeywords('policy', { k: 50, filters: { where } })), `keyword ${JSON.stringify(where)}`).toEqual(expected);
+        expect(await chunks(await store.searchVectors(vec(0), { k: 50, filters: { where } })), `vector ${JSON.stringify(where)}`).toEqual(expected);
+      }
+      expect(documents).toHaveLength(6);
     });
 
     it('caches vectors by embed key and chunk-text hash, and prunes those no chunk uses', async () => {

@@ -5,6 +5,7 @@ import { SCHEMA_VERSION } from '../src/store/schema.js';
 import { describe, expect, it } from 'vitest';
 import { indexFolders } from '../src/ingest/index-folders.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { openStore } from '../src/store/sqlite-store.js';
 import { copyOfData, tempDir } from './temp-dir.js';
 
@@ -15,9 +16,9 @@ describe('text pipeline version', () => {
   it('a kb built with pipeline version N re-processes every document under N+1, and none when the version is unchanged', async () => {
     const data = copyOfData();
     const kbDir = tempDir();
-    const store = openStore(kbDir);
+    const store = openSqliteKbStore(kbDir);
     const embedder = new LocalHashEmbeddings({ dimensions: 64 });
-    const run = (textPipelineVersion: number) => indexFolders({ roots: [data], store, kbDir, embedder, chunking: CHUNKING, ingest: INGEST, textPipelineVersion });
+    const run = (textPipelineVersion: number) => indexFolders({ roots: [data], store, embedder, chunking: CHUNKING, ingest: INGEST, textPipelineVersion });
     const first = await run(1);
     const documents = first.files.new;
     expect(documents).toBeGreaterThan(10);
@@ -27,7 +28,7 @@ describe('text pipeline version', () => {
     const again = await run(2);
     expect(again.files.changed + again.files.new).toBe(0);
     expect(again.files.unchanged).toBe(documents);
-    store.close();
+    await store.close();
   });
 });
 
@@ -38,8 +39,11 @@ describe('fielded keyword search', () => {
     writeFileSync(join(root, 'a-title.md'), '# Glacier retention\n\nObjects move to colder storage after a while, and the bill goes down.\n');
     writeFileSync(join(root, 'b-body.md'), '# Storage notes\n\nGlacier classes cost less; glacier retrieval takes hours.\n');
     const kbDir = tempDir();
+    const kbStore = openSqliteKbStore(kbDir);
+    await indexFolders({ roots: [root], store: kbStore, embedder: new LocalHashEmbeddings({ dimensions: 64 }), chunking: CHUNKING, ingest: INGEST });
+    await kbStore.close();
+    // The engine's field weights themselves, through the SQLite store.
     const store = openStore(kbDir);
-    await indexFolders({ roots: [root], store, kbDir, embedder: new LocalHashEmbeddings({ dimensions: 64 }), chunking: CHUNKING, ingest: INGEST });
     const pathOf = (id: number) => store.chunksByIds([id]).get(id)!.path;
     expect(store.keywordSearch('"glacier"', 2, undefined, 0.1).map((h) => pathOf(h.id))).toEqual(['docs/b-body.md', 'docs/a-title.md']);
     expect(store.keywordSearch('"glacier"', 2, undefined, 10).map((h) => pathOf(h.id))).toEqual(['docs/a-title.md', 'docs/b-body.md']);

@@ -7,6 +7,7 @@ import { indexFolders } from '../src/ingest/index-folders.js';
 import { embedderKey } from '../src/models/embedder.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import { hashFile } from '../src/store/hash-file.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { openStore } from '../src/store/sqlite-store.js';
 import { VectorIndex } from '../src/store/vector-index.js';
 import { verifyStore } from '../src/store/verify-store.js';
@@ -21,13 +22,13 @@ let kbDir: string;
 
 beforeAll(async () => {
   kbDir = mkdtempSync(join(tmpdir(), 'kb-vector-steps-'));
-  const store = openStore(kbDir);
+  const store = openSqliteKbStore(kbDir);
   const summary = await indexFolders({
-    roots: [DATA_DIR], store, kbDir, embedder, chunking: { targetTokens: 400, overlapTokens: 60 },
+    roots: [DATA_DIR], store, embedder, chunking: { targetTokens: 400, overlapTokens: 60 },
     ingest: { maxFileBytes: 50 * 1024 * 1024, followSymlinks: false, fileTimeoutMs: 60_000 },
   });
   expect(summary.failures).toEqual([]);
-  store.close();
+  await store.close(); // saves vectors.hnsw
 });
 
 afterAll(() => {

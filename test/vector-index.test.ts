@@ -6,7 +6,8 @@ import { indexFolders } from '../src/ingest/index-folders.js';
 import { embedderKey } from '../src/models/embedder.js';
 import { LocalHashEmbeddings } from '../src/models/local-hash-embeddings.js';
 import { createRetriever, type RetrieverSettings } from '../src/retrieve/create-retriever.js';
-import { openStore, type SqliteStore } from '../src/store/sqlite-store.js';
+import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
+import { openStore } from '../src/store/sqlite-store.js';
 import { VectorIndex } from '../src/store/vector-index.js';
 import { DATA_DIR, tempDir } from './temp-dir.js';
 
@@ -30,29 +31,43 @@ type Rankings = Record<string, string[]>;
 let goldenDir: string;
 let baseline: { hybrid: Rankings; vector: Rankings };
 
-async function rankings(store: SqliteStore, kbDir: string, settings: RetrieverSettings, queries = QUERIES) {
-  const retriever = createRetriever({ store, kbDir, embedder, settings });
-  const out: Rankings = {};
-  const rebuilt: boolean[] = [];
-  for (const q of queries) {
-    const result = await retriever.retrieve(q);
-    rebuilt.push(result.rebuiltIndex);
-    out[q] = result.chunks.map((c) => c.mergedIds.join('+'));
+/** A fresh retriever over a store connection of its own (so its vector index is loaded or rebuilt anew). */
+async function rankings(kbDir: string, settings: RetrieverSettings, queries = QUERIES) {
+  const store = openSqliteKbStore(kbDir);
+  try {
+    const retriever = createRetriever({ store, embedder, settings });
+    const out: Rankings = {};
+    const rebuilt: boolean[] = [];
+    for (const q of queries) {
+      const result = await retriever.retrieve(q);
+      rebuilt.push(result.rebuiltIndex);
+      out[q] = result.chunks.map((c) => c.mergedIds.join('+'));
+    }
+    return { rankings: out, rebuilt };
+  } finally {
+    await store.close();
   }
-  return { rankings: out, rebuilt };
+}
+
+/** One run through a store connection of its own, closed so the vector index it built is saved. */
+async function index(kbDir: string, roots: string[]) {
+  const store = openSqliteKbStore(kbDir);
+  try {
+    return await indexFolders({ roots, store, embedder, chunking: CHUNKING, ingest: INGEST });
+  } finally {
+    await store.close();
+  }
 }
 
 beforeAll(async () => {
   goldenDir = mkdtempSync(join(tmpdir(), 'kb-vector-golden-'));
-  const store = openStore(goldenDir);
-  const summary = await indexFolders({ roots: [DATA_DIR], store, kbDir: goldenDir, embedder, chunking: CHUNKING, ingest: INGEST });
+  const summary = await index(goldenDir, [DATA_DIR]);
   expect(summary.failures).toEqual([]);
-  const hybrid = await rankings(store, goldenDir, HYBRID);
-  const vector = await rankings(store, goldenDir, VECTOR_ONLY);
+  const hybrid = await rankings(goldenDir, HYBRID);
+  const vector = await rankings(goldenDir, VECTOR_ONLY);
   // The index the run saved is current: no query had to rebuild it.
   expect([...hybrid.rebuilt, ...vector.rebuilt].every((r) => !r)).toBe(true);
   baseline = { hybrid: hybrid.rankings, vector: vector.rankings };
-  store.close();
 });
 
 afterAll(() => {
@@ -68,15 +83,13 @@ function copyOfKb(): string {
 
 /** Fresh retrievers (hybrid and vector-only) rebuild the index on their first query and rank as before. */
 async function expectRebuiltWithSameRankings(kbDir: string, expected = baseline) {
-  const store = openStore(kbDir);
-  const hybrid = await rankings(store, kbDir, HYBRID);
+  const hybrid = await rankings(kbDir, HYBRID);
   expect(hybrid.rebuilt[0], 'the first query rebuilds the index').toBe(true);
   expect(hybrid.rebuilt.slice(1), 'later queries reuse the rebuilt index').toEqual(QUERIES.slice(1).map(() => false));
   expect(hybrid.rankings).toEqual(expected.hybrid);
-  const vector = await rankings(store, kbDir, VECTOR_ONLY);
+  const vector = await rankings(kbDir, VECTOR_ONLY);
   expect(vector.rebuilt[0]).toBe(true);
   expect(vector.rankings).toEqual(expected.vector);
-  store.close();
 }
 
 function openIndex(kbDir: string) {
@@ -120,28 +133,26 @@ describe('the vector index on disk', () => {
     const extra = join(tempDir(), 'extra');
     mkdirSync(extra);
     writeFileSync(join(extra, 'glossary.md'), '# Glossary\n\n## Quokkaflow\n\nQuokkaflow is the nickname of our blue-green canary dashboard for zebrafish deployments.\n');
-    const writer = openStore(kbDir);
-    const summary = await indexFolders({ roots: [extra], store: writer, kbDir, embedder, chunking: CHUNKING, ingest: INGEST });
+    const summary = await index(kbDir, [extra]);
     expect(summary.files.new).toBe(1);
+    const writer = openStore(kbDir);
     const generation = writer.generation();
     writer.close();
 
     // Rankings with the up-to-date saved index are the reference.
-    const reference = openStore(kbDir);
-    const current = { hybrid: await rankings(reference, kbDir, HYBRID), vector: await rankings(reference, kbDir, VECTOR_ONLY) };
+    const current = { hybrid: await rankings(kbDir, HYBRID), vector: await rankings(kbDir, VECTOR_ONLY) };
     expect([...current.hybrid.rebuilt, ...current.vector.rebuilt].every((r) => !r)).toBe(true);
-    reference.close();
 
     // Put the old files back: the sidecar now names an older generation.
     for (const f of ['vectors.hnsw', 'vectors.json']) copyFileSync(join(saved, f), join(kbDir, f));
     expect((JSON.parse(readFileSync(join(kbDir, 'vectors.json'), 'utf8')) as { generation: number }).generation).toBeLessThan(generation);
 
     await expectRebuiltWithSameRankings(kbDir, { hybrid: current.hybrid.rankings, vector: current.vector.rankings });
-    const store = openStore(kbDir);
-    const found = await createRetriever({ store, kbDir, embedder, settings: VECTOR_ONLY }).retrieve('quokkaflow zebrafish dashboard');
+    const store = openSqliteKbStore(kbDir);
+    const found = await createRetriever({ store, embedder, settings: VECTOR_ONLY }).retrieve('quokkaflow zebrafish dashboard');
     expect(found.chunks[0]?.path).toBe('extra/glossary.md');
     expect(found.chunks[0]?.similarity).toBeGreaterThan(0.3);
-    store.close();
+    await store.close();
   });
 
   it('a vectors.hnsw full of garbage is rebuilt, with the same rankings', async () => {
@@ -174,20 +185,18 @@ describe('the vector index on disk', () => {
   it('a retriever that sees another writer’s saved index loads it instead of reporting a rebuild', async () => {
     const kbDir = copyOfKb();
     rmSync(join(kbDir, 'vectors.hnsw'));
-    const store = openStore(kbDir);
-    const retriever = createRetriever({ store, kbDir, embedder, settings: VECTOR_ONLY });
+    const store = openSqliteKbStore(kbDir);
+    const retriever = createRetriever({ store, embedder, settings: VECTOR_ONLY });
     expect((await retriever.retrieve(QUERIES[0]!)).rebuiltIndex).toBe(true);
 
     const extra = join(tempDir(), 'extra');
     mkdirSync(extra);
     writeFileSync(join(extra, 'note.md'), '# Note\n\nThe narwhal rota covers weekend badge printing.\n');
-    const writer = openStore(kbDir);
-    await indexFolders({ roots: [extra], store: writer, kbDir, embedder, chunking: CHUNKING, ingest: INGEST });
-    writer.close();
+    await index(kbDir, [extra]);
 
     const after = await retriever.retrieve('narwhal rota badge printing');
     expect(after.chunks[0]?.path).toBe('extra/note.md');
     expect(after.rebuiltIndex, 'the saved index matched the database, so it was loaded, not rebuilt').toBe(false);
-    store.close();
+    await store.close();
   });
 });

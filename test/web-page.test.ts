@@ -25,7 +25,7 @@ beforeAll(async () => {
 }, BROWSER_LAUNCH_TIMEOUT_MS);
 afterAll(async () => {
   await browser?.close();
-  kb?.close();
+  await kb?.close();
 });
 
 async function openPage(server: Served) {
@@ -61,7 +61,7 @@ describe('web page', () => {
       const { page, requests, problems } = await openPage(server);
       expect(await page.getByLabel('API key').isVisible()).toBe(false);
       await page.locator('#kb-name').getByText(basename(kb.dir), { exact: true }).waitFor();
-      await page.locator('#kb-documents').getByText(`· ${kb.kb.store.counts().documents} documents`).waitFor();
+      await page.locator('#kb-documents').getByText(`· ${(await kb.kb.store.stats()).documents} documents`).waitFor();
 
       await ask(page, QUESTION);
       const answer = page.locator('#answer');
@@ -186,7 +186,7 @@ describe('web page', () => {
       await page.getByLabel('Question').press('Enter');
       await page.locator('#answer').getByText(/30 days/).waitFor();
       expect(await page.locator('#error').isVisible()).toBe(false);
-      await page.locator('#kb-documents').getByText(`· ${kb.kb.store.counts().documents} documents`).waitFor();
+      await page.locator('#kb-documents').getByText(`· ${(await kb.kb.store.stats()).documents} documents`).waitFor();
       await page.close();
     } finally {
       await server.close();

@@ -1,28 +1,25 @@
 import { answerQuestion } from '../answer/answer-question.js';
 import type { Answerer } from '../answer/answerer.js';
-import type { OpenKb } from '../cli/open-kb.js';
+import type { KnowledgeBase } from '../app/open-knowledge-base.js';
 import { originalUrl } from '../server/routes/documents.js';
 import type { DocumentRow } from '../store/kb-store.js';
-import type { RankedChunk } from '../types.js';
+import type { RankedChunk, SearchFilters } from '../types.js';
+import type { RetrievalFilter } from './retrieval-filter.js';
 import type { DocumentSummary, KbService, RetrievedPassage } from './kb-service.js';
-import { matchesFilter } from './match-filter.js';
-
-/** How many more candidates are fetched when `where` is applied here rather than in the store query. */
-const WHERE_OVERFETCH = 5;
 
 /**
- * KbService over today's open knowledge base (store, retriever) and an answerer. A bridge until the app layer
- * (src/app/) implements KbService itself: `where` is applied here to over-fetched candidates, because the
- * store does not take it yet; once SearchFilters.where lands it goes into the store query instead.
+ * KbService over an open knowledge base (store, retriever) and an answerer. `where` goes into the store's
+ * query with the other filters, so k passages pass it whenever k exist, and a document it excludes is never
+ * retrieved at all (not dropped afterwards).
  */
-export function kbServiceOverOpenKb({ kb, answerer, minCoverage }: { kb: Pick<OpenKb, 'store' | 'retriever'>; answerer: Answerer; minCoverage: number }): KbService {
-  const docs = new Map<number, DocumentRow | undefined>();
+export function kbServiceOverOpenKb({ kb, answerer, minCoverage }: { kb: Pick<KnowledgeBase, 'store' | 'retriever'>; answerer: Answerer; minCoverage: number }): KbService {
+  const docs = new Map<number, Promise<DocumentRow | undefined>>();
   const docOf = (id: number) => {
     if (!docs.has(id)) docs.set(id, kb.store.getDocument(id));
-    return docs.get(id);
+    return docs.get(id)!;
   };
-  const passageOf = (c: Pick<RankedChunk, 'id' | 'documentId' | 'path' | 'page' | 'heading' | 'text' | 'score'>): RetrievedPassage => {
-    const doc = docOf(c.documentId);
+  const passageOf = async (c: Pick<RankedChunk, 'id' | 'documentId' | 'path' | 'page' | 'heading' | 'text' | 'score'>): Promise<RetrievedPassage> => {
+    const doc = await docOf(c.documentId);
     const url = doc ? originalUrl(doc.metadata) : undefined;
     return {
       chunkId: c.id, documentId: c.documentId, path: c.path, text: c.text, score: c.score,
@@ -37,41 +34,39 @@ export function kbServiceOverOpenKb({ kb, answerer, minCoverage }: { kb: Pick<Op
   return {
     async retrieve(query, { k, filters, where, signal } = {}) {
       fresh();
-      const topK = k === undefined ? undefined : where ? k * WHERE_OVERFETCH : k;
-      const result = await kb.retriever.retrieve(query, { ...(topK ? { topK } : {}), ...(filters ? { filters } : {}), ...(signal ? { signal } : {}) });
-      const passages = result.chunks.map(passageOf).filter((p) => !where || matchesFilter(where, p.attributes));
-      return k === undefined ? passages : passages.slice(0, k);
+      const all = withWhere(filters, where);
+      const result = await kb.retriever.retrieve(query, { ...(k ? { topK: k } : {}), ...(all ? { filters: all } : {}), ...(signal ? { signal } : {}) });
+      return Promise.all(result.chunks.map(passageOf));
     },
 
     async ask(question, { k, filters, where, history, signal, onToken } = {}) {
       fresh();
-      const retriever = where
-        ? { retrieve: async (q: string, o: Parameters<OpenKb['retriever']['retrieve']>[1] = {}) => {
-            const r = await kb.retriever.retrieve(q, { ...o, topK: (o.topK ?? 6) * WHERE_OVERFETCH });
-            return { ...r, chunks: r.chunks.filter((c) => matchesFilter(where, passageOf(c).attributes)).slice(0, o.topK ?? 6) };
-          } }
-        : kb.retriever;
+      const all = withWhere(filters, where);
       const result = await answerQuestion({
-        question, retriever, answerer, minCoverage,
-        ...(k ? { topK: k } : {}), ...(filters ? { filters } : {}), ...(history ? { history } : {}), ...(signal ? { signal } : {}), ...(onToken ? { onToken } : {}),
+        question, retriever: kb.retriever, answerer, minCoverage,
+        ...(k ? { topK: k } : {}), ...(all ? { filters: all } : {}), ...(history ? { history } : {}), ...(signal ? { signal } : {}), ...(onToken ? { onToken } : {}),
       });
       const passages = new Map<number, RetrievedPassage>();
-      for (const s of result.sources) passages.set(s.n, passageOf({ id: s.chunkId, documentId: s.documentId, path: s.path, text: s.text, score: s.score, ...(s.page !== undefined ? { page: s.page } : {}), ...(s.heading ? { heading: s.heading } : {}) }));
+      for (const s of result.sources) passages.set(s.n, await passageOf({ id: s.chunkId, documentId: s.documentId, path: s.path, text: s.text, score: s.score, ...(s.page !== undefined ? { page: s.page } : {}), ...(s.heading ? { heading: s.heading } : {}) }));
       return { answer: result.answer, found: result.found, citations: result.citations, passages, model: result.model };
     },
 
     async listDocuments({ pathPrefix, limit = 50, offset = 0 } = {}) {
-      const { total, documents } = kb.store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset });
+      const { total, documents } = await kb.store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset });
       return { total, documents: documents.map(summaryOf) };
     },
 
     async getDocument(id) {
-      const doc = kb.store.getDocument(id);
+      const doc = await kb.store.getDocument(id);
       if (!doc) return undefined;
-      const chunks = kb.store.chunksOf(id).map(({ id: chunkId, ordinal, page, heading, text }) => ({ id: chunkId, ordinal, text, ...(page !== undefined ? { page } : {}), ...(heading ? { heading } : {}) }));
+      const chunks = (await kb.store.chunksOf(id)).map(({ id: chunkId, ordinal, page, heading, text }) => ({ id: chunkId, ordinal, text, ...(page !== undefined ? { page } : {}), ...(heading ? { heading } : {}) }));
       return { ...summaryOf(doc), chunks };
     },
   };
+}
+
+function withWhere(filters: SearchFilters | undefined, where: RetrievalFilter | undefined): SearchFilters | undefined {
+  return where ? { ...filters, where } : filters;
 }
 
 /** What `where` filters see: the front matter first, so path, format and tags cannot be overridden by it. */

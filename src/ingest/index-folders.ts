@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { IndexMismatchError, isAbortError, KbError, LoadError, ModelCallError, UsageError } from '../errors.js';
 import { type Embedder, embedderKey } from '../models/embedder.js';
-import type { NewDocument, SqliteStore } from '../store/sqlite-store.js';
-import { openVectorIndexWriter } from '../store/vector-index-writer.js';
+import { embedKeyOf, type KbStore, type NewDocument } from '../store/kb-store.js';
 import type { ChunkDraft, LoadedDocument } from '../types.js';
 import { type ChunkingOptions, chunkDocument, chunkerKey } from './chunk-document.js';
 import { createEmbedScheduler } from './embed-texts.js';
@@ -22,8 +21,7 @@ export interface IndexProgress {
 
 export interface IndexFoldersOptions {
   roots: string[];
-  store: SqliteStore;
-  kbDir: string;
+  store: KbStore;
   embedder: Embedder;
   chunking: ChunkingOptions;
   ingest: { maxFileBytes: number; followSymlinks: boolean; fileTimeoutMs: number; maxInflatedBytes?: number; parserMemoryMb?: number };
@@ -51,7 +49,8 @@ const IN_THREAD_PARSE_BYTES = 64 * 1024;
 /**
  * Makes the index match the folders: new and changed files are parsed, chunked and embedded (only chunk texts
  * without a cached vector), deleted ones removed, unchanged ones cost a stat. Each file commits atomically;
- * a file that fails is reported and keeps its previous version. The caller holds the index lock.
+ * a file that fails is reported and keeps its previous version. The caller holds the writer lock (see
+ * src/app/run-index.ts, which also records the run).
  */
 export async function indexFolders(options: IndexFoldersOptions): Promise<IndexSummary> {
   const { store, embedder, chunking, dryRun = false, onProgress, signal } = options;
@@ -68,39 +67,24 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       `Two folders named "${clash}" (${roots.filter((r) => basename(r) === clash).join(', ')}) would give documents the same paths. Index their parent folder instead, or rename one.`,
     );
   }
-  const builtWith = store.getMeta('embed_key');
-  if (builtWith && builtWith !== ek && !options.rebuild) {
-    const [model, dims] = splitKey(builtWith);
-    throw new IndexMismatchError({ model, dimensions: dims }, { model: embedder.modelId, dimensions: embedder.dimensions });
-  }
-
-  // The HNSW worker starts loading while we scan (it takes a while to load its modules and the saved index).
-  const vectorIndexReady = dryRun ? undefined : openVectorIndexWriter(store, options.kbDir, ek, embedder.dimensions);
-  vectorIndexReady?.catch(() => undefined); // awaited below; a failure surfaces there
+  const configured = { model: embedder.modelId, dimensions: embedder.dimensions };
+  const built = (await store.indexInfo()).embedding;
+  const builtWith = built && embedKeyOf(built);
+  if (built && builtWith !== ek && !options.rebuild) throw new IndexMismatchError(built, configured);
 
   // Scan
-  let walked: WalkedFile[];
-  try {
-    const scan = await walkRoots(roots, options.ingest, (done) => onProgress?.({ phase: 'scan', done, total: 0 }));
-    walked = scan.files;
-    appendAll(summary.skipped, scan.skipped);
-  } catch (error) {
-    await (await vectorIndexReady?.catch(() => undefined))?.close();
-    throw error;
-  }
-  // Recorded only once the roots are known good: a typo'd --rebuild must not relabel the index.
-  if (!dryRun && builtWith !== ek) {
-    store.setMeta('embed_key', ek);
-    store.setMeta('embed_model', embedder.modelId);
-    store.setMeta('embed_dimensions', String(embedder.dimensions));
-  }
-  // Remembered so that a plain `kb index` keeps the chunk size a flag chose once (see effectiveChunking).
-  if (!dryRun) store.setMeta('chunking', JSON.stringify(chunking));
+  const scan = await walkRoots(roots, options.ingest, (done) => onProgress?.({ phase: 'scan', done, total: 0 }));
+  const walked = scan.files;
+  appendAll(summary.skipped, scan.skipped);
+  // Recorded only once the roots are known good: a typo'd --rebuild must not relabel the index. The chunk
+  // settings are remembered so that a plain `kb index` keeps the size a flag chose once (see effectiveChunking).
+  if (!dryRun) await store.setIndexInfo({ ...(builtWith !== ek ? { embedding: configured } : {}), chunking });
   summary.files.seen = walked.length;
   summary.files.skipped = summary.skipped.length;
   const unreadableDirs = summary.skipped.filter((s) => s.reason.startsWith('folder cannot be read')).map((s) => s.path + '/');
 
-  const existing = new Map(store.documentsUnder(roots).map((d) => [d.absPath, d]));
+  const existing = new Map((await store.documentsUnder(roots)).map((d) => [d.absPath, d]));
+  const failures = await store.failedFiles();
   const seen = new Set(walked.map((f) => f.absPath));
   const retryFailed = !!(options.retryFailed || options.rebuild);
   const reportKnownFailure = (file: WalkedFile, reason: string) => {
@@ -111,7 +95,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     const d = existing.get(f.absPath);
     const fresh = !options.rebuild && d && d.size === f.size && d.mtimeMs === f.mtimeMs && d.chunkerKey === ck && d.embedKey === ek;
     if (fresh) summary.files.unchanged++;
-    const failed = fresh || retryFailed ? undefined : store.failureOf(f.absPath);
+    const failed = fresh || retryFailed ? undefined : failures.get(f.absPath);
     if (failed && failed.size === f.size && failed.mtimeMs === f.mtimeMs && failed.chunkerKey === ck) {
       reportKnownFailure(f, failed.reason);
       return false;
@@ -120,12 +104,12 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   });
   const deleted = [...existing.values()].filter((d) => !seen.has(d.absPath) && !unreadableDirs.some((p) => d.path.startsWith(p)));
 
-  const vectorIndex = await vectorIndexReady;
   const scheduler = createEmbedScheduler(embedder, { maxConcurrency: options.maxConcurrency ?? 16 });
   summary.embedStats = scheduler.stats;
   const plan = { new: [] as string[], changed: [] as string[], deleted: deleted.map((d) => d.path) };
   let consecutiveModelFailures = 0;
-  const hadVectors = store.hasVectors(ek);
+  // Vectors under this model exist only if an earlier run used it (a run records the model before embedding).
+  const hadVectors = builtWith === ek;
   const embeddedThisRun = new Set<string>();
   let fatal: KbError | undefined;
   let done = 0;
@@ -138,26 +122,27 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
     if (!options.rebuild && previous && previous.contentHash === contentHash && previous.chunkerKey === ck && previous.embedKey === ek) {
       summary.files.unchanged++;
       if (!dryRun) {
-        store.touchDocument(previous.id, file.size, file.mtimeMs);
-        if (store.failureOf(file.absPath)) store.clearFailures([file.absPath]); // back to the bytes that indexed
+        await store.touchDocument(previous.id, file.size, file.mtimeMs);
+        if (failures.has(file.absPath)) await store.clearFailures([file.absPath]); // back to the bytes that indexed
       }
       return;
     }
-    const failed = retryFailed ? undefined : store.failureOf(file.absPath);
+    const failed = retryFailed ? undefined : failures.get(file.absPath);
     if (failed && failed.contentHash === contentHash && failed.chunkerKey === ck) {
       // Touched but not changed: same bytes that failed to parse last time.
-      if (!dryRun) store.recordFailure(file.absPath, { ...failed, size: file.size, mtimeMs: file.mtimeMs });
+      if (!dryRun) await store.recordFailure(file.absPath, { ...failed, size: file.size, mtimeMs: file.mtimeMs });
       reportKnownFailure(file, failed.reason);
       return;
     }
     contentHashes.set(file.absPath, contentHash);
     let doc: Pick<LoadedDocument, 'format' | 'title' | 'tags' | 'metadata' | 'warnings'>;
     let drafts: ChunkDraft[];
-    const twin = previous ? undefined : store.twinOf(contentHash, ck, ek);
+    const twin = previous ? undefined : await store.findTwin(contentHash, ck, ek);
     if (twin) {
       // A renamed or copied file: same bytes, same settings, so the same chunks. No parsing, no embedding.
-      doc = { format: twin.format, ...(twin.title ? { title: twin.title } : {}), tags: twin.tags, metadata: twin.metadata, warnings: twin.warnings };
-      drafts = store.chunkDraftsOf(twin.id);
+      const { format, title, tags, metadata, warnings } = twin.document;
+      doc = { format, ...(title ? { title } : {}), tags, metadata, warnings };
+      drafts = twin.chunks;
       summary.files.copied++;
     } else {
       const loaded = await parsers.parse(file.path, data, { timeoutMs: options.ingest.fileTimeoutMs, ...(signal ? { signal } : {}) });
@@ -170,7 +155,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
 
     // On a first run there is nothing to look up, unless this run already embedded one of these texts.
     const mayBeCached = hadVectors || drafts.some((d) => embeddedThisRun.has(d.textHash));
-    const cached = mayBeCached ? store.cachedVectors(ek, drafts.map((d) => d.textHash)) : new Map<string, Float32Array>();
+    const cached: Map<string, ArrayLike<number>> = mayBeCached ? await store.cachedVectors(ek, drafts.map((d) => d.textHash)) : new Map();
     const missing = [...new Map(drafts.filter((d) => !cached.has(d.textHash)).map((d) => [d.textHash, d])).values()];
     summary.chunks.reused += drafts.length - missing.length;
     summary.embeddingTokens += missing.reduce((n, d) => n + d.tokenEstimate, 0);
@@ -193,7 +178,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
         });
       } catch (error) {
         // What was embedded before the failure is kept, so the retry of this file only embeds the rest.
-        store.putVectors(ek, newVectors);
+        await store.putVectors(ek, newVectors);
         throw error;
       }
       summary.chunks.embedded += missing.length;
@@ -206,38 +191,45 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       vectors: cached,
       isNew: !previous,
     });
-    if (pending.length >= GROUP_COMMIT_FILES || Date.now() - lastFlush >= GROUP_COMMIT_MS) flush();
+    if (pending.length >= GROUP_COMMIT_FILES || Date.now() - lastFlush >= GROUP_COMMIT_MS) await flush();
   };
 
   // Files are committed in small groups: each file is still all-or-nothing, and a crash loses at most the
   // group in flight (re-done by the next run). Per-file commits made FTS5 write a segment per file.
-  const pending: Array<{ doc: NewDocument; chunks: ChunkDraft[]; newVectors: Array<{ hash: string; vector: number[] }>; vectors: Map<string, Float32Array>; isNew: boolean }> = [];
+  const pending: Array<{ doc: NewDocument; chunks: ChunkDraft[]; newVectors: Array<{ hash: string; vector: number[] }>; vectors: Map<string, ArrayLike<number>>; isNew: boolean }> = [];
   let lastFlush = Date.now();
-  const flush = () => {
+  // One group commits at a time, in the order groups were closed; a file's worker waits for its group.
+  let writes = Promise.resolve();
+  const flush = (): Promise<void> => {
     lastFlush = Date.now();
-    if (!pending.length) return;
+    if (!pending.length) return writes;
     const group = pending.splice(0);
-    let results: ReturnType<SqliteStore['replaceDocuments']>;
+    writes = writes.then(() => commit(group));
+    return writes;
+  };
+  const commit = async (group: typeof pending): Promise<void> => {
+    if (fatal instanceof StoreWriteError) {
+      // An earlier group could not be stored; this one would fail the same way. It is retried by the next run.
+      for (const item of group) summary.failures.push({ path: item.doc.path, reason: 'not stored: the store refused an earlier write' });
+      summary.files.failed += group.length;
+      return;
+    }
+    let results: Awaited<ReturnType<KbStore['writeDocuments']>>;
     try {
-      results = store.replaceDocuments(group);
+      results = await store.writeDocuments(group);
     } catch (error) {
       // The database refused the write (disk full, I/O error): none of the group was stored, and going on
       // would fail the same way. Their previous versions stay; the next run retries them.
       for (const item of group) summary.failures.push({ path: item.doc.path, reason: `could not be stored: ${(error as Error).message}` });
-      try {
-        store.putVectors(ek, group.flatMap((item) => item.newVectors)); // paid-for embeddings are kept if at all possible
-      } catch {
-        /* the same failure; nothing more to save */
-      }
+      // paid-for embeddings are kept if at all possible; the same failure means nothing more can be saved
+      await store.putVectors(ek, group.flatMap((item) => item.newVectors)).catch(() => undefined);
       summary.files.failed += group.length;
-      fatal = new KbError('STORE_WRITE_FAILED', `Writing to ${store.file} failed (${(error as Error).message}); fix the cause (e.g. free disk space) and run kb index again.`, { cause: error, exitCode: 3 });
+      fatal = new StoreWriteError(error);
       return;
     }
-    store.clearFailures(group.map((item) => item.doc.absPath));
+    await store.clearFailures(group.map((item) => item.doc.absPath));
     results.forEach(({ removed, added }, i) => {
       const item = group[i]!;
-      for (const id of removed) vectorIndex!.remove(id);
-      for (const { id, textHash } of added) vectorIndex!.add(id, item.vectors.get(textHash)!);
       summary.chunks.added += added.length;
       summary.chunks.removed += removed.length;
       item.isNew ? summary.files.new++ : summary.files.changed++;
@@ -246,6 +238,9 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
 
   const worker = async (queue: WalkedFile[]) => {
     for (let file = queue.shift(); file; file = queue.shift()) {
+      // A store and embedder that answer at once make the run one long chain of promises: each file starts on a
+      // new turn of the event loop, so Ctrl+C (the abort signal), timers and HTTP requests are served meanwhile.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (signal?.aborted || fatal) return;
       try {
         await processFile(file);
@@ -261,7 +256,7 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
         // Model and store failures are not: they say nothing about the file.
         const contentHash = contentHashes.get(file.absPath);
         if (!dryRun && error instanceof LoadError && contentHash) {
-          store.recordFailure(file.absPath, { contentHash, size: file.size, mtimeMs: file.mtimeMs, chunkerKey: ck, reason });
+          await store.recordFailure(file.absPath, { contentHash, size: file.size, mtimeMs: file.mtimeMs, chunkerKey: ck, reason });
         }
         if (error instanceof ModelCallError) {
           if (error.isFatal || ++consecutiveModelFailures >= MAX_CONSECUTIVE_MODEL_FAILURES) fatal = error;
@@ -282,17 +277,16 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   const parallelFiles = embedder.capabilities.parallelCalls ? Math.max(2, Math.min(options.maxConcurrency ?? 16, 32)) : 4;
   try {
     await Promise.all(Array.from({ length: parallelFiles }, () => worker(queue)));
-    if (!dryRun) flush();
+    if (!dryRun) await flush();
 
     if (!dryRun && !signal?.aborted && !fatal && deleted.length) {
-      const removed = store.removeDocuments(deleted.map((d) => d.id));
-      for (const id of removed) vectorIndex!.remove(id);
+      const removed = await store.removeDocuments(deleted.map((d) => d.id));
       summary.chunks.removed += removed.length;
-      store.pruneVectors();
+      await store.pruneVectors();
     }
     if (!dryRun && !signal?.aborted && !fatal) {
       const under = (p: string) => roots.some((r) => p.startsWith(`${r}/`));
-      store.clearFailures(store.failedPaths().filter((p) => under(p) && !seen.has(p)));
+      await store.clearFailures([...(await store.failedFiles()).keys()].filter((p) => under(p) && !seen.has(p)));
     }
     summary.files.deleted = dryRun || signal?.aborted || fatal ? 0 : deleted.length;
     if (dryRun) {
@@ -300,11 +294,11 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
       summary.files.deleted = deleted.length;
       summary.chunks.removed = deleted.length; // documents; chunk counts of deletions are not looked up in a dry run
     }
-    if (vectorIndex) await vectorIndex.save(store.generation());
   } finally {
-    // Whatever happened, the worker threads must not outlive the run (they would keep the process alive).
+    // Whatever happened, the worker threads must not outlive the run (they would keep the process alive),
+    // and groups already handed to the store finish before the caller records the run.
+    await writes;
     await parsers.close();
-    await vectorIndex?.close();
   }
   // A real run reports and prices what the service counted; a dry run can only estimate.
   if (!dryRun && embedder.capabilities.costsTokens) summary.embeddingTokens = scheduler.stats.inputTokens;
@@ -316,7 +310,9 @@ export async function indexFolders(options: IndexFoldersOptions): Promise<IndexS
   return summary;
 }
 
-function splitKey(key: string): [string, number] {
-  const at = key.lastIndexOf('@');
-  return [key.slice(0, at), Number(key.slice(at + 1))];
+/** The store refused a write (disk full, I/O error): the run stops, what committed stays. */
+class StoreWriteError extends KbError {
+  constructor(cause: unknown) {
+    super('STORE_WRITE_FAILED', `Writing to the knowledge base failed (${(cause as Error)?.message ?? cause}); fix the cause (e.g. free disk space) and run kb index again.`, { cause, exitCode: 3 });
+  }
 }

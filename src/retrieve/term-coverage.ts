@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import { analyzeTerms } from '../text/analyze-terms.js';
+import type { KbStore } from '../store/kb-store.js';
 import { MAX_UNKNOWN_SHARE } from './coverage-gate.js';
 
 export interface QuestionCoverage {
@@ -18,14 +18,12 @@ export interface QuestionCoverage {
  * highest weight: a question about something the knowledge base never mentions scores low, and one that is
  * mostly about such things ("What is the speed of light?" over a software guide that says "speed") scores 0.
  */
-export function createTermCoverage(db: Database.Database, { maxUnknownShare = MAX_UNKNOWN_SHARE } = {}) {
-  ensureVocab(db);
-  const total = () => (db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) || 1;
-  const df = db.prepare('SELECT doc FROM chunks_vocab WHERE term = ?').pluck();
-  return (question: string): QuestionCoverage => {
-    const n = total();
+export function createTermCoverage(store: Pick<KbStore, 'termStats'>, { maxUnknownShare = MAX_UNKNOWN_SHARE } = {}) {
+  return async (question: string): Promise<QuestionCoverage> => {
     const terms = [...new Set(analyzeTerms(question))];
-    const counts = terms.map((t) => (df.get(t) as number | undefined) ?? 0);
+    const { chunks, documentFrequency } = await store.termStats(terms);
+    const n = chunks || 1;
+    const counts = terms.map((t) => documentFrequency.get(t) ?? 0);
     const weights = counts.map((d) => Math.log(1 + (n - d + 0.5) / (d + 0.5)));
     const sum = weights.reduce((a, b) => a + b, 0) || 1;
     const unknownShare = counts.reduce((s, d, i) => (d === 0 ? s + weights[i]! : s), 0) / sum;
@@ -41,15 +39,4 @@ export function createTermCoverage(db: Database.Database, { maxUnknownShare = MA
     const offCorpus = terms.length > 0 && unknownShare >= maxUnknownShare;
     return Object.assign((text: string) => (offCorpus ? 0 : raw(text)), { unknownShare, raw });
   };
-}
-
-function ensureVocab(db: Database.Database): void {
-  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunks_vocab'").get()) {
-    try {
-      db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row')");
-    } catch {
-      // A read-only or busy database: the same view in this connection's temp schema, which is always writable.
-      db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')");
-    }
-  }
 }

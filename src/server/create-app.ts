@@ -4,24 +4,23 @@ import { pino, type Logger } from 'pino';
 import type { Answerer } from '../answer/answerer.js';
 import type { LoadedConfig } from '../config.js';
 import { NotFoundError } from '../errors.js';
-import type { Embedder } from '../models/embedder.js';
 import type { Retriever } from '../retrieve/create-retriever.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
-import { type ApiKey, mergeApiKeys, parseApiKeys, type Role } from './api-keys.js';
+import type { KbStore } from '../store/kb-store.js';
+import type { ApiKey, Role } from './api-keys.js';
 import { createAuth } from './auth.js';
 import type { FailedAuthLimiterOptions } from './failed-auth-limiter.js';
 import { corsFor } from './cors.js';
 import { UnsupportedMediaTypeError } from './http-errors.js';
-import { createIndexJobs, type IndexJobsOptions } from './index-jobs.js';
+import type { IndexJobs } from './index-jobs.js';
 import { loopbackGuard } from './loopback-guard.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createModelCallLimiter } from './model-call-limiter.js';
 import { buildOpenApi } from './openapi.js';
 import { problemHandler } from './problem.js';
 import { createRateLimit } from './rate-limit.js';
-import { createReadiness } from './readiness.js';
+import type { Readiness } from './readiness.js';
 import { requestContext } from './request-context.js';
-import { documentRoutes } from './routes/documents.js';
+import { type DocumentRouteDeps, documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
 import { indexJobRoutes } from './routes/index-jobs.js';
 import { queryRoutes } from './routes/query.js';
@@ -36,22 +35,29 @@ import { mcpHttpRouter } from '../mcp/mcp-http-router.js';
 
 const VERSION = '0.1.0';
 
-export interface AppKb {
-  store: SqliteStore;
-  retriever: Pick<Retriever, 'retrieve' | 'warm'>;
-  embedder: Embedder;
-}
-
+/**
+ * What the app serves, each part built by its owner (src/server/knowledge-base-app.ts composes them from an
+ * open knowledge base); the app itself only routes, authenticates, limits and reports.
+ */
 export interface CreateAppOptions {
-  config: LoadedConfig;
-  kb: AppKb;
+  /** Limits, CORS, logging and audit settings. */
+  server: LoadedConfig['server'];
+  /** Hashed keys (server.apiKeys plus KB_API_KEYS). None means auth is off. */
+  apiKeys: ApiKey[];
+  retriever: Pick<Retriever, 'retrieve'>;
   answerer: Answerer;
-  /** Hashed keys; by default server.apiKeys plus KB_API_KEYS. None means auth is off. */
-  apiKeys?: ApiKey[];
+  /** Below this question coverage the best passage does not count as an answer (retrieval.minCoverage). */
+  minCoverage: number;
+  /** Documents listed and shown, and the sizes behind the gauges. */
+  documents: DocumentRouteDeps['documents'] & Pick<KbStore, 'stats'>;
+  removeDocument: DocumentRouteDeps['remove'];
+  jobs: Pick<IndexJobs, 'start' | 'get' | 'close'>;
+  readiness: Readiness;
+  /** The knowledge base's name on the web page. */
+  name: string;
   logger?: Logger;
+  /** Shared with the jobs and readiness that report into it; by default a registry of the app's own. */
   metrics?: ServerMetrics;
-  /** Seams for the background index job (tests); the defaults are the real indexer and embedder. */
-  indexJobs?: Pick<IndexJobsOptions, 'indexFolders' | 'createEmbedder'>;
   /** Invalid-key limit per address (default 20 a minute); tests inject the clock. */
   failedLogins?: FailedAuthLimiterOptions;
   /** /mcp, /v1/collections and the Bedrock-compatible routes over these collections and keys (kb serve). */
@@ -66,23 +72,16 @@ export interface App {
 }
 
 /** The HTTP API and web page over an open knowledge base. Listening is start-server.ts's job. */
-export function createApp({ config, kb, answerer, apiKeys, logger, metrics, indexJobs, failedLogins, integrations }: CreateAppOptions): App {
-  const s = config.server;
+export function createApp(options: CreateAppOptions): App {
+  const { server: s, apiKeys, answerer, documents, jobs, readiness, logger, metrics, failedLogins, integrations } = options;
   const log = logger ?? pino({ level: s.logLevel });
   const limiter = createModelCallLimiter(s.maxConcurrentModelCalls);
   const m = metrics ?? createMetrics();
-  m.bindGauges({ counts: () => kb.store.counts(), inFlight: () => limiter.inFlight });
-  const auth = createAuth(apiKeys ?? mergeApiKeys(s.apiKeys, parseApiKeys(config.env.apiKeys)), failedLogins);
+  m.bindGauges({ counts: () => documents.stats(), inFlight: () => limiter.inFlight });
+  const auth = createAuth(apiKeys, failedLogins);
   const rateLimit = createRateLimit(s.rateLimitPerMinute);
   const shutdown = new AbortController();
-  const jobs = createIndexJobs({
-    config, logger: log, onFinish: (job) => m.observeJob(job.status), recordedRoots: () => recordedRoots(kb.store), ...indexJobs,
-  });
-  const retriever = countEmbeddingCalls(kb.retriever, m);
-  const readiness = createReadiness({
-    store: kb.store, retriever: kb.retriever, embedder: kb.embedder, remoteProvider: config.provider === 'bedrock',
-    onProviderCall: () => m.observeEmbeddingCall(kb.embedder.modelId),
-  });
+  const retriever = countEmbeddingCalls(options.retriever, m);
   const openapi = buildOpenApi({ maxQuestionChars: s.maxQuestionChars, version: VERSION });
 
   const jsonBody = express.json({ limit: s.maxBodyBytes });
@@ -121,7 +120,7 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
     app.use(mcpHttpRouter({ catalog: integrations.catalog, authenticate: bearerPrincipal(integrations.keys), version: VERSION, maxBodyBytes: s.maxBodyBytes, shutdown: shutdown.signal }));
     app.use(collectionRoutes(integrations));
   }
-  app.use(webPageRoutes({ authRequired: auth.enabled, maxQuestionChars: s.maxQuestionChars, model: answerer.modelId, kbDir: config.kbDir }));
+  app.use(webPageRoutes({ authRequired: auth.enabled, maxQuestionChars: s.maxQuestionChars, model: answerer.modelId, name: options.name }));
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
@@ -130,9 +129,9 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
   });
 
   const common = { guard, shutdown: shutdown.signal, maxQuestionChars: s.maxQuestionChars };
-  app.use(queryRoutes({ ...common, retriever, answerer, minCoverage: config.retrieval.minCoverage, auditQuestions: s.auditQuestions, limiter, metrics: m }));
+  app.use(queryRoutes({ ...common, retriever, answerer, minCoverage: options.minCoverage, auditQuestions: s.auditQuestions, limiter, metrics: m }));
   app.use(retrieveRoutes({ ...common, retriever }));
-  app.use(documentRoutes({ store: kb.store, kbDir: config.kbDir, guard }));
+  app.use(documentRoutes({ documents, remove: options.removeDocument, guard }));
   app.use(indexJobRoutes({ jobs, guard }));
 
   app.use((req, _res, next) => next(new NotFoundError(`No route ${req.method} ${req.path}; GET /openapi.json lists the API.`)));
@@ -147,16 +146,6 @@ export function createApp({ config, kb, answerer, apiKeys, logger, metrics, inde
       rateLimit.close();
     },
   };
-}
-
-/**
- * For POST /v1/index when no roots are configured: the folders of the last run, or, when that run failed
- * before recording them, the folders the stored documents came from.
- */
-function recordedRoots(store: SqliteStore): string[] {
-  const summary = store.lastRun()?.summary as { roots?: unknown } | undefined;
-  if (Array.isArray(summary?.roots)) return summary.roots.filter((r): r is string => typeof r === 'string');
-  return [...new Set(store.allDocuments().map((d) => d.root))];
 }
 
 /** Counts query embeddings for metrics, from the usage the retriever reports for its embedding call. */

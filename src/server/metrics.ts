@@ -9,7 +9,7 @@ export interface MetricsOptions {
 
 /** Values read when Prometheus scrapes; bound by createApp, which owns the store and the limiter. */
 export interface GaugeSources {
-  counts?: () => { documents: number; chunks: number };
+  counts?: () => Promise<{ documents: number; chunks: number }>;
   inFlight?: () => number;
 }
 
@@ -37,8 +37,8 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
   const throttles = new Counter({ name: 'kb_model_throttles_total', help: 'Model calls the provider throttled (after retries)', labelNames: ['model'], registers });
   const jobs = new Counter({ name: 'kb_index_jobs_total', help: 'Finished index jobs by status', labelNames: ['status'], registers });
   const sources: GaugeSources = {};
-  new Gauge({ name: 'kb_documents', help: 'Documents in the knowledge base', registers, collect() { if (sources.counts) this.set(sources.counts().documents); } });
-  new Gauge({ name: 'kb_chunks', help: 'Chunks in the knowledge base', registers, collect() { if (sources.counts) this.set(sources.counts().chunks); } });
+  new Gauge({ name: 'kb_documents', help: 'Documents in the knowledge base', registers, async collect() { if (sources.counts) this.set((await sources.counts()).documents); } });
+  new Gauge({ name: 'kb_chunks', help: 'Chunks in the knowledge base', registers, async collect() { if (sources.counts) this.set((await sources.counts()).chunks); } });
   new Gauge({ name: 'kb_answers_in_flight', help: 'Answers being generated now', registers, collect() { if (sources.inFlight) this.set(sources.inFlight()); } });
 
   return {

@@ -1,6 +1,6 @@
 import type { Embedder } from '../models/embedder.js';
 import type { Retriever } from '../retrieve/create-retriever.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { KbStore } from '../store/kb-store.js';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -8,7 +8,7 @@ export interface ReadinessReport {
 }
 
 export interface ReadinessOptions {
-  store: Pick<SqliteStore, 'counts'>;
+  store: Pick<KbStore, 'stats'>;
   retriever: Pick<Retriever, 'warm'>;
   embedder: Pick<Embedder, 'embed' | 'modelId'>;
   /** Offline providers need no network, so their check is free and always passes. */
@@ -45,22 +45,26 @@ export function createReadiness({ store, retriever, embedder, remoteProvider, ca
 
   return {
     async check(): Promise<ReadinessReport> {
-      const storeCheck = attempt(() => {
-        const c = store.counts();
-        return `ok (${c.documents} documents, ${c.chunks} chunks)`;
-      });
-      const indexCheck = attempt(() => `ok (${retriever.warm().size} vectors)`);
-      const providerCheck = await probeProvider();
+      const [storeCheck, indexCheck, providerCheck] = await Promise.all([
+        attempt(async () => {
+          const c = await store.stats();
+          return `ok (${c.documents} documents, ${c.chunks} chunks)`;
+        }),
+        attempt(async () => `ok (${(await retriever.warm()).size} vectors)`),
+        probeProvider(),
+      ]);
       const checks = { store: storeCheck, index: indexCheck, provider: providerCheck };
       return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks };
     },
   };
 }
 
-function attempt(check: () => string): string {
+async function attempt(check: () => Promise<string>): Promise<string> {
   try {
-    return check();
+    return await check();
   } catch (error) {
     return `failed: ${(error as Error)?.message ?? String(error)}`;
   }
 }
+
+export type Readiness = ReturnType<typeof createReadiness>;

@@ -1,5 +1,6 @@
 import { compileGlob } from './compile-glob.js';
 import type { SearchFilters } from '../types.js';
+import { whereSql } from './where-sql.js';
 
 /** A WHERE fragment over `documents d` for the filters, with its parameters. */
 export function filterSql(filters: SearchFilters | undefined): { sql: string; params: unknown[] } {
@@ -23,9 +24,10 @@ export function filterSql(filters: SearchFilters | undefined): { sql: string; pa
     clauses.push('EXISTS (SELECT 1 FROM json_each(d.tags) WHERE lower(value) = lower(?))');
     params.push(tag);
   }
+  if (filters.where) clauses.push(whereSql(filters.where, params));
   return { sql: clauses.length ? clauses.join(' AND ') : '1=1', params };
 }
 
 export function hasFilters(filters: SearchFilters | undefined): boolean {
-  return !!filters && !!(filters.pathPrefix || filters.pathGlob || filters.formats?.length || filters.tags?.length);
+  return !!filters && !!(filters.pathPrefix || filters.pathGlob || filters.formats?.length || filters.tags?.length || filters.where);
 }

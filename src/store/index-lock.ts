@@ -31,7 +31,7 @@ export async function acquireIndexLock(kbDir: string, { wait = false, signal }: 
       takeOver(path, content);
       continue;
     }
-    if (!wait) throw new LockedError(path, holder);
+    if (!wait) throw new LockedError(`lock ${path}`, holder);
     await sleep(250, undefined, { signal });
   }
 }

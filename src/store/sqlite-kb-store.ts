@@ -1,11 +1,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { IndexMismatchError, KbError } from '../errors.js';
-import { buildFtsQuery } from '../retrieve/build-fts-query.js';
+import { buildFtsQuery } from './build-fts-query.js';
 import type { SearchFilters } from '../types.js';
 import { hasFilters } from './filter-sql.js';
 import { acquireIndexLock, lockHolder } from './index-lock.js';
-import { embedKeyOf, type KbStore, parseEmbedKey } from './kb-store.js';
+import { embedKeyOf, type KbStore, parseChunking, parseEmbedKey } from './kb-store.js';
 import { openStore, type SqliteStore } from './sqlite-store.js';
 import { VectorIndex } from './vector-index.js';
 import { openVectorIndexWriter, type VectorIndexWriter } from './vector-index-writer.js';
@@ -16,11 +16,12 @@ import { verifyStore } from './verify-store.js';
  * index derived from it. Writes update the HNSW index as they commit; it is saved when a run finishes, after a
  * removal outside a run, and on close. Reads follow the database generation, so other processes' writes show.
  */
-export function openSqliteKbStore(kbDir: string): KbStore {
-  const store = openStore(kbDir);
+export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonly?: boolean } = {}): KbStore {
+  const store = openStore(kbDir, { readonly });
   let writer: { key: string; index: VectorIndexWriter; dirty: boolean } | undefined;
   let reader: VectorIndex | undefined;
   let runs = 0;
+  let vocab: ReturnType<typeof prepareVocab> | undefined;
   const allowed = new Map<string, { generation: number; ids: Set<number> }>();
 
   const writerFor = async (key: string): Promise<VectorIndexWriter> => {
@@ -39,10 +40,15 @@ export function openSqliteKbStore(kbDir: string): KbStore {
       writer = undefined;
     }
   };
-  const readerFor = (key: string): VectorIndex => {
-    if (reader?.embedKey !== key) reader = VectorIndex.open(store, kbDir, key, parseEmbedKey(key).dimensions);
-    else reader.refresh(store);
-    return reader;
+  /** The search index, following the database generation; `rebuilt` when this call had to rebuild it. */
+  const readerFor = (key: string): { index: VectorIndex; rebuilt: boolean } => {
+    if (reader?.embedKey !== key) {
+      reader = VectorIndex.open(store, kbDir, key, parseEmbedKey(key).dimensions);
+      return { index: reader, rebuilt: reader.rebuilt };
+    }
+    const before = reader.generation;
+    reader.refresh(store);
+    return { index: reader, rebuilt: before !== reader.generation && reader.rebuilt };
   };
   /** Ids passing the filters, computed once per generation and filter: hnswlib filters by label. */
   const allowFor = (filters: SearchFilters | undefined): Set<number> | undefined => {
@@ -60,8 +66,8 @@ export function openSqliteKbStore(kbDir: string): KbStore {
   return {
     async indexInfo() {
       const key = store.getMeta('embed_key');
-      const chunking = store.getMeta('chunking');
-      return { ...(key ? { embedding: parseEmbedKey(key) } : {}), ...(chunking ? { chunking: JSON.parse(chunking) } : {}), generation: store.generation() };
+      const chunking = parseChunking(store.getMeta('chunking'));
+      return { ...(key ? { embedding: parseEmbedKey(key) } : {}), ...(chunking ? { chunking } : {}), generation: store.generation() };
     },
     async setIndexInfo({ embedding, chunking }) {
       if (embedding) {
@@ -106,7 +112,8 @@ export function openSqliteKbStore(kbDir: string): KbStore {
       const removed = store.removeDocuments(ids);
       for (const id of removed) index?.remove(id);
       if (writer && ids.length) writer.dirty = true;
-      if (!runs) await saveWriter();
+      // Outside a run the lock is released after this: another process may write next, so the writer goes.
+      if (!runs) await saveWriter(true);
       return removed;
     },
     async touchDocument(id, size, mtimeMs) {
@@ -148,14 +155,19 @@ export function openSqliteKbStore(kbDir: string): KbStore {
       const key = store.getMeta('embed_key');
       if (!key || k <= 0) return [];
       const allow = allowFor(filters);
-      return readerFor(key).search(vector, k, allow).map((h) => ({ chunkId: h.id, score: h.similarity }));
+      return readerFor(key).index.search(vector, k, allow).map((h) => ({ chunkId: h.id, score: h.similarity }));
+    },
+    async prepareSearch() {
+      const key = store.getMeta('embed_key');
+      if (!key) return { vectors: 0, rebuilt: false };
+      const { index, rebuilt } = readerFor(key);
+      return { vectors: index.size, rebuilt };
     },
     async termStats(terms) {
-      store.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_terms USING fts5vocab(main, 'chunks_fts', 'row')");
-      const df = store.db.prepare('SELECT doc FROM temp.kb_terms WHERE term = ?').pluck();
+      vocab ??= prepareVocab(store);
       const documentFrequency = new Map<string, number>();
-      for (const t of new Set(terms)) documentFrequency.set(t, (df.get(t) as number | undefined) ?? 0);
-      return { chunks: store.counts().chunks, documentFrequency };
+      for (const t of new Set(terms)) documentFrequency.set(t, (vocab.df.get(t) as number | undefined) ?? 0);
+      return { chunks: vocab.chunks.get() as number, documentFrequency };
     },
 
     async cachedVectors(embedKey, hashes) {
@@ -181,7 +193,15 @@ export function openSqliteKbStore(kbDir: string): KbStore {
     },
     async finishRun(id, status, summary) {
       runs = Math.max(0, runs - 1);
-      await saveWriter();
+      // A run that wrote nothing still leaves the index current (one killed before saving left it missing or
+      // stale), but an index already current is not loaded and rewritten: an unchanged run costs no HNSW I/O.
+      const key = store.getMeta('embed_key');
+      if (!writer && key && status !== 'failed' && !VectorIndex.savedIsCurrent(store, kbDir, key)) {
+        await writerFor(key);
+        writer!.dirty = true;
+      }
+      // Saved and closed: the lock is released after the run, and the next writer may be another process.
+      await saveWriter(true);
       store.finishRun(id, status, summary);
     },
     async lastRun() {
@@ -204,4 +224,10 @@ export function openSqliteKbStore(kbDir: string): KbStore {
       }
     },
   };
+}
+
+/** Per-term chunk counts from FTS5's vocabulary view, in this connection's temp schema (writable even read-only). */
+function prepareVocab(store: SqliteStore) {
+  store.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_terms USING fts5vocab(main, 'chunks_fts', 'row')");
+  return { df: store.db.prepare('SELECT doc FROM temp.kb_terms WHERE term = ?').pluck(), chunks: store.db.prepare('SELECT count(*) FROM chunks').pluck() };
 }

@@ -1,3 +1,4 @@
+import { CONTEXT_FIELD_WEIGHT } from './kb-store.js';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -145,7 +146,7 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
      * BM25 over FTS5; scores are returned positive, higher is better. `contextWeight` weighs a match in the
      * title and heading path against one in the body (weight 1).
      */
-    keywordSearch(match: string, limit: number, filters?: SearchFilters, contextWeight = 1): Array<{ id: number; bm25: number }> {
+    keywordSearch(match: string, limit: number, filters?: SearchFilters, contextWeight = CONTEXT_FIELD_WEIGHT): Array<{ id: number; bm25: number }> {
       const bm25 = 'bm25(chunks_fts, ?, 1.0)';
       // Unfiltered, the FTS table alone answers (joining first made every matching row pay before the LIMIT).
       if (!hasFilters(filters)) {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { HASH_STEP_BYTES, hashFile } from './hash-file.js';
@@ -74,6 +74,20 @@ export class VectorIndex {
 
   get size(): number {
     return this.live.size;
+  }
+
+  /**
+   * Whether the saved index is for this model and the database's current generation, by its sidecar and the
+   * file's size (a stat, no read): what a run that wrote nothing checks before deciding it need not save.
+   * Loading still verifies the checksum; this only avoids rewriting an index nothing changed.
+   */
+  static savedIsCurrent(store: Pick<SqliteStore, 'generation'>, kbDir: string, embedKey: string): boolean {
+    try {
+      const meta = JSON.parse(readFileSync(join(kbDir, 'vectors.json'), 'utf8')) as Sidecar;
+      return meta.embedKey === embedKey && meta.generation === store.generation() && statSync(join(kbDir, 'vectors.hnsw')).size === meta.bytes;
+    } catch {
+      return false;
+    }
   }
 
   private paths() {

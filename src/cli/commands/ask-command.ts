@@ -1,7 +1,8 @@
 import { createAnswerer } from '../../answer/create-answerer.js';
 import { UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
-import { configFor, openKb } from '../open-kb.js';
+import { configFor } from '../open-kb.js';
+import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
 import { historyPath, readHistory, withTurn, writeHistory } from './ask-history.js';
 import { askTurn } from './ask-turn.js';
 
@@ -11,13 +12,13 @@ export const run: CommandRun = async (words, options, ctx) => {
   const historyFile = historyPath(ctx.cwd, options.history);
   // Read before opening the kb: a broken history file is the user's to fix, whatever the index holds.
   const history = historyFile ? readHistory(historyFile) : [];
-  const kb = await openKb(configFor(ctx, options), { readonly: true });
+  const kb = await openKnowledgeBase(configFor(ctx, options), { readonly: true });
   try {
     const answerer = await createAnswerer(kb.config);
     const result = await askTurn({ kb, answerer, question, history, options, ctx });
     if (historyFile) writeHistory(historyFile, withTurn(history, question, result.answer));
     return 0;
   } finally {
-    kb.close();
+    await kb.close();
   }
 };

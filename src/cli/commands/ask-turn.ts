@@ -4,10 +4,11 @@ import type { ChatTurn } from '../../types.js';
 import type { CliContext } from '../cli-context.js';
 import { escapeTerminal } from '../escape-terminal.js';
 import { formatLocation, oneLine } from '../format-source.js';
-import { filtersFrom, type OpenKb } from '../open-kb.js';
+import type { KnowledgeBase } from '../../app/open-knowledge-base.js';
+import { filtersFrom } from '../open-kb.js';
 
 export interface AskTurnInput {
-  kb: OpenKb;
+  kb: KnowledgeBase;
   answerer: Answerer;
   question: string;
   history: ChatTurn[];

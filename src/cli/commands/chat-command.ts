@@ -2,7 +2,8 @@ import { createInterface } from 'node:readline';
 import { createAnswerer } from '../../answer/create-answerer.js';
 import { isAbortError, UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
-import { configFor, openKb } from '../open-kb.js';
+import { configFor } from '../open-kb.js';
+import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
 import { reportError } from '../run-cli.js';
 import { historyPath, readHistory, withTurn, writeHistory } from './ask-history.js';
 import { askTurn } from './ask-turn.js';
@@ -18,7 +19,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
   if (!ctx.stdin) throw new UsageError('kb chat reads questions from standard input, and there is none here.');
   const historyFile = historyPath(ctx.cwd, options.history);
   let history = historyFile ? readHistory(historyFile) : [];
-  const kb = await openKb(configFor(ctx, options), { readonly: true });
+  const kb = await openKnowledgeBase(configFor(ctx, options), { readonly: true });
   const lines = createInterface({ input: ctx.stdin, terminal: false, crlfDelay: Infinity });
   const onAbort = () => lines.close();
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
@@ -48,6 +49,6 @@ export const run: CommandRun = async (_args, options, ctx) => {
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort);
     lines.close();
-    kb.close();
+    await kb.close();
   }
 };

@@ -1,10 +1,6 @@
-import { priceFor } from '../../config.js';
-import { effectiveChunking } from '../../ingest/effective-chunking.js';
-import { indexFolders } from '../../ingest/index-folders.js';
 import type { IndexSummary } from '../../ingest/index-summary.js';
-import { createEmbedder } from '../../models/create-embedder.js';
-import { acquireIndexLock } from '../../store/index-lock.js';
-import { openStore } from '../../store/sqlite-store.js';
+import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
+import { runIndex } from '../../app/run-index.js';
 import { UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
@@ -15,32 +11,20 @@ export const run: CommandRun = async (folders, options, ctx) => {
   const config = configFor(ctx, options, { 'chunking.targetTokens': options.chunkTokens });
   const roots = folders.length ? folders : config.roots;
   if (!roots.length) throw new UsageError('No folders to index. Pass them (kb index ./docs) or set "roots" in kb.config.json.');
-  const embedder = await createEmbedder(config);
-  const store = openStore(config.kbDir);
-  const release = options.dryRun ? () => {} : await acquireIndexLock(config.kbDir, { wait: !!options.wait, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-  const runId = options.dryRun ? 0 : store.startRun();
+  const kb = await openKnowledgeBase(config, { create: true });
   try {
-    const price = config.provider === 'bedrock' ? priceFor(config, embedder.modelId) : undefined;
-    const summary = await indexFolders({
+    const summary = await runIndex(kb, {
       roots: roots.map((r) => (r.startsWith('/') ? r : `${ctx.cwd}/${r}`)),
-      store,
-      kbDir: config.kbDir,
-      embedder,
-      chunking: effectiveChunking(config, store.getMeta('chunking')),
-      ingest: config.ingest,
-      maxConcurrency: config.embedding.maxConcurrency,
       dryRun: !!options.dryRun,
       rebuild: !!options.rebuild,
       retryFailed: !!options.retryFailed,
-      ...(price ? { pricePer1k: price.inputPer1k } : {}),
+      wait: !!options.wait,
       onProgress: createProgressReporter(ctx, {
         enabled: !options.json && options.progress !== false,
         ...(options.progressEvery ? { every: Number(options.progressEvery) } : {}),
       }),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
-    const status = summary.stoppedEarly ? 'stopped' : summary.failures.length ? 'partial' : 'ok';
-    if (!options.dryRun) store.finishRun(runId, status, summary);
     if (options.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else ctx.stdout.write(escapeTerminal(formatSummary(summary)));
     if (summary.stoppedEarly && summary.stoppedEarly !== 'interrupted') return 3;
@@ -48,12 +32,8 @@ export const run: CommandRun = async (folders, options, ctx) => {
     // A dry run changes nothing, so nothing failed: files that would fail are listed, and the exit says the plan was made.
     if (summary.dryRun) return 0;
     return summary.failures.length ? 2 : 0;
-  } catch (error) {
-    if (!options.dryRun) store.finishRun(runId, 'failed', { error: (error as Error).message });
-    throw error;
   } finally {
-    release();
-    store.close();
+    await kb.close();
   }
 };
 

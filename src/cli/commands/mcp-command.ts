@@ -5,7 +5,8 @@ import { kbServiceOverOpenKb } from '../../collections/kb-service-over-open-kb.j
 import { UsageError } from '../../errors.js';
 import { runMcpStdio } from '../../mcp/run-mcp-stdio.js';
 import type { CommandRun } from '../cli-context.js';
-import { configFor, openKb } from '../open-kb.js';
+import { configFor } from '../open-kb.js';
+import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
 
 const VERSION = '0.1.0';
 
@@ -16,7 +17,7 @@ const VERSION = '0.1.0';
 export const run: CommandRun = async (_args, options, ctx) => {
   if (!ctx.stdin) throw new UsageError('kb mcp talks MCP on standard input; run it from an MCP client.');
   const config = configFor(ctx, options);
-  const kb = await openKb(config, { readonly: true });
+  const kb = await openKnowledgeBase(config, { readonly: true });
   try {
     const answerer = await createAnswerer(config);
     const service = kbServiceOverOpenKb({ kb, answerer, minCoverage: config.retrieval.minCoverage });
@@ -25,6 +26,6 @@ export const run: CommandRun = async (_args, options, ctx) => {
     await runMcpStdio({ catalog, stdin: ctx.stdin as NodeJS.ReadableStream as import('node:stream').Readable, stdout, version: VERSION }, ctx.signal);
     return 0;
   } finally {
-    kb.close();
+    await kb.close();
   }
 };

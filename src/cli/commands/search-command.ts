@@ -1,12 +1,13 @@
 import { UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
 import { formatLocation, oneLine } from '../format-source.js';
-import { configFor, filtersFrom, openKb } from '../open-kb.js';
+import { configFor, filtersFrom } from '../open-kb.js';
+import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
 
 export const run: CommandRun = async (words, options, ctx) => {
   const query = words.join(' ').trim();
   if (!query) throw new UsageError('Give a query: kb search "notice period"');
-  const kb = await openKb(configFor(ctx, options), { readonly: true });
+  const kb = await openKnowledgeBase(configFor(ctx, options), { readonly: true });
   try {
     const filters = filtersFrom(options);
     const result = await kb.retriever.retrieve(query, { ...(options.topK ? { topK: Number(options.topK) } : {}), ...(filters ? { filters } : {}) });
@@ -20,6 +21,6 @@ export const run: CommandRun = async (words, options, ctx) => {
     });
     return 0;
   } finally {
-    kb.close();
+    await kb.close();
   }
 };

@@ -7,24 +7,26 @@ import { openKeyStore } from '../../keys/key-store.js';
 import { serverKbApiKeys } from '../../keys/server-kb-api-keys.js';
 import { createAnswerer } from '../../answer/create-answerer.js';
 import { mergeApiKeys, parseApiKeys } from '../../server/api-keys.js';
-import { type App, createApp } from '../../server/create-app.js';
+import type { App } from '../../server/create-app.js';
+import { createKnowledgeBaseApp } from '../../server/knowledge-base-app.js';
 import { createMetrics } from '../../server/metrics.js';
 import { type RunningServer, startServer } from '../../server/start-server.js';
 import type { CommandRun } from '../cli-context.js';
-import { configFor, openKb } from '../open-kb.js';
+import { configFor } from '../open-kb.js';
+import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
 
 /** `kb serve`: the HTTP API and web page until interrupted. Logs are JSON lines on stderr; stdout says where it listens. */
 export const run: CommandRun = async (_args, options, ctx) => {
   const config = configFor(ctx, options, { 'server.host': options.host, 'server.port': options.port });
   const apiKeys = mergeApiKeys(config.server.apiKeys, parseApiKeys(config.env.apiKeys));
   const logger = pino({ level: config.server.logLevel }, ctx.stderr as { write(text: string): void });
-  const kb = await openKb(config);
+  const kb = await openKnowledgeBase(config);
   let app: App | undefined;
   let server: RunningServer | undefined;
   try {
     const answerer = await createAnswerer(config);
     // Build the vector index now (if it is stale) rather than on the first query; an index built with another model fails here.
-    kb.retriever.warm();
+    await kb.retriever.warm();
     const metrics = createMetrics({ processMetrics: true });
     // One collection (this kb dir) until the catalog reads collections from config.
     const catalog = createCatalog([{ name: DEFAULT_COLLECTION, service: kbServiceOverOpenKb({ kb, answerer, minCoverage: config.retrieval.minCoverage }) }]);
@@ -33,10 +35,10 @@ export const run: CommandRun = async (_args, options, ctx) => {
       catalog, keys, maxBodyBytes: config.server.maxBodyBytes,
       onRequest: (entry) => logger.info({ audit: true, ...entry }, 'bedrock-kb-api'),
     });
-    app = createApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi } });
+    app = createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi } });
     // The REST routes know only KB_API_KEYS/server.apiKeys: key-store keys alone do not make a non-loopback bind safe.
     server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth, kbApi });
-    const documents = kb.store.counts().documents;
+    const { documents } = await kb.store.stats();
     if (options.json) ctx.stdout.write(`${JSON.stringify({ url: server.url, documents, apiKeys: apiKeys.length, answerModel: answerer.modelId })}\n`);
     else ctx.stdout.write(`Serving ${documents} documents on ${server.url} (${apiKeys.length ? `${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}` : 'no auth'}; answers by ${answerer.modelId}). Ctrl+C stops.\n`);
     for (const c of catalog.list()) {
@@ -53,7 +55,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
     // In-flight answers are aborted first, so their streams end and the server can close.
     await app?.close();
     await server?.close();
-    kb.close();
+    await kb.close();
     // Only a server that listened has stopped; a refused bind or a port in use is reported as the error alone.
     if (server) logger.info('stopped');
   }

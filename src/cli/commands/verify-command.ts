@@ -1,18 +1,14 @@
-import { acquireIndexLock } from '../../store/index-lock.js';
-import { openStore } from '../../store/sqlite-store.js';
-import { verifyStore } from '../../store/verify-store.js';
+import { openKnowledgeBaseStore } from '../../app/open-knowledge-base.js';
 import type { CommandRun } from '../cli-context.js';
-import { configFor, requireKb } from '../open-kb.js';
+import { configFor } from '../open-kb.js';
 import { escapeTerminal } from '../escape-terminal.js';
 
-/** Exit 0 when clean, 2 with the list of problems. --repair takes the index lock. */
+/** Exit 0 when clean, 2 with the list of problems. --repair takes the writer lock. */
 export const run: CommandRun = async (_args, options, ctx) => {
-  const config = configFor(ctx, options);
-  requireKb(config.kbDir);
-  const store = openStore(config.kbDir);
-  const release = options.repair ? await acquireIndexLock(config.kbDir, { wait: true, ...(ctx.signal ? { signal: ctx.signal } : {}) }) : () => {};
+  const { store } = await openKnowledgeBaseStore(configFor(ctx, options));
   try {
-    const report = verifyStore(store, config.kbDir, { repair: !!options.repair });
+    const release = options.repair ? await store.acquireWriter({ wait: true, ...(ctx.signal ? { signal: ctx.signal } : {}) }) : async () => {};
+    const report = await store.verify({ repair: !!options.repair }).finally(release);
     if (options.json) ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       const lines = [`Checked ${report.checks.length} invariants in ${report.durationMs.toFixed(0)} ms: ${report.problems.length ? `${report.problems.length} problem(s)` : 'all clean'}.`];
@@ -23,7 +19,6 @@ export const run: CommandRun = async (_args, options, ctx) => {
     }
     return report.ok ? 0 : 2;
   } finally {
-    release();
-    store.close();
+    await store.close();
   }
 };

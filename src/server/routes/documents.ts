@@ -1,31 +1,31 @@
 import { Router, type RequestHandler } from 'express';
 import { NotFoundError } from '../../errors.js';
-import type { DocumentRow, SqliteStore } from '../../store/sqlite-store.js';
+import type { DocumentRow, KbStore } from '../../store/kb-store.js';
 import type { Role } from '../api-keys.js';
-import { removeDocument } from '../remove-document.js';
 import { documentIdSchema, listDocumentsSchema } from '../schemas.js';
 
 export interface DocumentRouteDeps {
-  store: SqliteStore;
-  kbDir: string;
+  documents: Pick<KbStore, 'listDocuments' | 'getDocument' | 'chunksOf'>;
+  /** Removes a document and its chunks; resolves with what went. */
+  remove: (id: number) => Promise<{ path: string; chunks: number }>;
   guard: (role: Role) => RequestHandler[];
 }
 
 /** GET /v1/documents (paged), GET /v1/documents/:id (metadata and chunks), DELETE /v1/documents/:id (admin). */
-export function documentRoutes({ store, kbDir, guard }: DocumentRouteDeps): Router {
+export function documentRoutes({ documents: store, remove, guard }: DocumentRouteDeps): Router {
   const router = Router();
 
-  router.get('/v1/documents', ...guard('reader'), (req, res) => {
+  router.get('/v1/documents', ...guard('reader'), async (req, res) => {
     const { pathPrefix, limit, offset } = listDocumentsSchema.parse(req.query);
-    const { total, documents } = store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset });
+    const { total, documents } = await store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset });
     res.json({ total, limit, offset, documents: documents.map(publicDocument) });
   });
 
-  router.get('/v1/documents/:id', ...guard('reader'), (req, res) => {
+  router.get('/v1/documents/:id', ...guard('reader'), async (req, res) => {
     const { id } = documentIdSchema.parse(req.params);
-    const doc = store.getDocument(id);
+    const doc = await store.getDocument(id);
     if (!doc) throw new NotFoundError(`There is no document ${id}; GET /v1/documents lists them.`);
-    const chunks = store.chunksOf(id).map(({ id: chunkId, ordinal, page, heading, charStart, charEnd, text }) => ({
+    const chunks = (await store.chunksOf(id)).map(({ id: chunkId, ordinal, page, heading, charStart, charEnd, text }) => ({
       id: chunkId, ordinal, ...(page !== undefined ? { page } : {}), ...(heading ? { heading } : {}), charStart, charEnd, text,
     }));
     res.json({ ...publicDocument(doc), chunks });
@@ -33,7 +33,7 @@ export function documentRoutes({ store, kbDir, guard }: DocumentRouteDeps): Rout
 
   router.delete('/v1/documents/:id', ...guard('admin'), async (req, res) => {
     const { id } = documentIdSchema.parse(req.params);
-    const removed = await removeDocument({ store, kbDir, id });
+    const removed = await remove(id);
     req.log.info({ documentId: id, path: removed.path, chunks: removed.chunks, keyId: req.principal?.id }, 'document removed');
     res.json({
       removed: { id, path: removed.path },

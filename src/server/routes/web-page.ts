@@ -8,16 +8,16 @@ export interface WebPageRouteDeps {
   authRequired: boolean;
   maxQuestionChars: number;
   model: string;
-  /** The knowledge base folder; the page shows its name, never the path. */
-  kbDir: string;
+  /** The knowledge base's name (knowledgeBaseName of its folder), never a path. */
+  name: string;
 }
 
 /**
  * GET / (the page), /app.js, /app.css and GET /v1/config (whether the page must ask for a key, and which
  * knowledge base it asks). All public; the document count comes from GET /v1/documents, which needs a key.
  */
-export function webPageRoutes({ authRequired, maxQuestionChars, model, kbDir }: WebPageRouteDeps): Router {
-  const knowledgeBase = { name: knowledgeBaseName(kbDir) };
+export function webPageRoutes({ authRequired, maxQuestionChars, model, name }: WebPageRouteDeps): Router {
+  const knowledgeBase = { name };
   const router = Router();
   router.get('/', (_req, res) => {
     res.type('html').set('Cache-Control', 'no-cache').send(PAGE_HTML);

@@ -34,12 +34,24 @@ export function queryTerms(question: string, maxTerms = 32): string[] {
   return picked.flatMap((w) => ftsTokens(w));
 }
 
-/** Term frequencies and token count of an indexed text, for the BM25 tables. */
-export function termFrequencies(text: string): { length: number; tf: Map<string, number> } {
-  const tokens = ftsTokens(text);
-  const tf = new Map<string, number>();
-  for (const t of tokens) tf.set(t, (tf.get(t) ?? 0) + 1);
-  return { length: tokens.length, tf };
+/**
+ * Term frequencies of a chunk for the BM25 tables: per term, its occurrences in the context (title and heading
+ * path) and body together (`tf`) and in the context alone (`contextTf`); the length is every token of both.
+ */
+export function termFrequencies(context: string, text: string): { length: number; tf: Map<string, { tf: number; contextTf: number }> } {
+  const tf = new Map<string, { tf: number; contextTf: number }>();
+  let length = 0;
+  for (const [field, inContext] of [[context, 1], [text, 0]] as const) {
+    const tokens = ftsTokens(field);
+    length += tokens.length;
+    for (const t of tokens) {
+      const n = tf.get(t) ?? { tf: 0, contextTf: 0 };
+      n.tf++;
+      n.contextTf += inContext;
+      tf.set(t, n);
+    }
+  }
+  return { length, tf };
 }
 
 function porter(token: string): string {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { ChunkScore, SearchOptions } from '../kb-store.js';
+import { type ChunkScore, CONTEXT_FIELD_WEIGHT, type SearchOptions } from '../kb-store.js';
 import { queryTerms } from './fts-tokens.js';
 import { filterWhere } from './postgres-filters.js';
 
@@ -10,7 +10,8 @@ const B = 0.75;
 /**
  * Okapi BM25 as SQLite FTS5 computes it: idf = ln((N - n + 0.5) / (n + 0.5)), floored at 1e-6; a question
  * term counted once per occurrence among its content words; document length in analyzer tokens, average over
- * all chunks. ts_rank is not BM25 (no idf, no length normalization to the corpus), hence the term table.
+ * all chunks; an occurrence in the title and heading path counts CONTEXT_FIELD_WEIGHT times, as FTS5's
+ * column weight makes it. ts_rank is not BM25 (no idf, no length normalization to the corpus), hence the term table.
  */
 export async function searchKeywords(pool: Pool, text: string, { k, filters }: SearchOptions): Promise<ChunkScore[]> {
   const terms = queryTerms(text);
@@ -26,7 +27,7 @@ export async function searchKeywords(pool: Pool, text: string, { k, filters }: S
        WHERE f.df > 0
      )
      SELECT ct.chunk_id AS id, sum(w.qn * w.idf * ct.tf * ${K1 + 1} / (ct.tf + ${K1} * (${1 - B} + ${B} * c.length / s.avgdl))) AS score
-     FROM w JOIN chunk_terms ct ON ct.term = w.term JOIN chunks c ON c.id = ct.chunk_id JOIN documents d ON d.id = c.document_id CROSS JOIN s
+     FROM w JOIN (SELECT term, chunk_id, (tf + ${CONTEXT_FIELD_WEIGHT - 1} * context_tf)::float8 AS tf FROM chunk_terms) ct ON ct.term = w.term JOIN chunks c ON c.id = ct.chunk_id JOIN documents d ON d.id = c.document_id CROSS JOIN s
      WHERE ${where}
      GROUP BY ct.chunk_id ORDER BY score DESC, ct.chunk_id LIMIT ${Math.floor(k)}`,
     params,

@@ -46,7 +46,7 @@ CREATE TABLE chunks (
   char_start integer NOT NULL,
   char_end integer NOT NULL,
   tokens integer NOT NULL,
-  -- Tokens of index_text as the analyzer counts them: BM25's document length.
+  -- Tokens of context and text as the analyzer counts them: BM25's document length.
   length integer NOT NULL,
   -- Title and heading path (index_text is context, a blank line, text), and block kinds / links as JSON.
   context text NOT NULL DEFAULT '',
@@ -99,6 +99,14 @@ CREATE TABLE writer (
   since text NOT NULL
 );
 `,
+  },
+  {
+    version: 2,
+    name: 'title and heading matches weighed as in FTS5',
+    // How many of a term's occurrences (tf) are in the chunk's context (title and heading path): BM25 counts
+    // those CONTEXT_FIELD_WEIGHT times, as FTS5's bm25() with column weights does. Rows written before this
+    // count 0 until their document is indexed again (kb index --rebuild, or kb verify --repair).
+    sql: `ALTER TABLE chunk_terms ADD COLUMN context_tf integer NOT NULL DEFAULT 0;`,
   },
 ];
 

@@ -1,5 +1,6 @@
 import type { SearchFilters } from '../../types.js';
 import { globRegexSource } from '../compile-glob.js';
+import { postgresWhere } from './postgres-where.js';
 
 /**
  * A WHERE fragment over `documents d` for the filters, appending its parameters to `params`. Same semantics
@@ -17,5 +18,6 @@ export function filterWhere(filters: SearchFilters | undefined, params: unknown[
   }
   if (filters?.formats?.length) clauses.push(`d.format = ANY(${param(filters.formats)}::text[])`);
   for (const tag of filters?.tags ?? []) clauses.push(`EXISTS (SELECT 1 FROM json_array_elements_text(d.tags) t WHERE lower(t) = lower(${param(tag)}))`);
+  if (filters?.where) clauses.push(postgresWhere(filters.where, params));
   return clauses.length ? clauses.join(' AND ') : 'true';
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { IndexMismatchError, KbError } from '../../errors.js';
-import { embedKeyOf, type KbStore, parseEmbedKey } from '../kb-store.js';
+import { embedKeyOf, type KbStore, parseChunking, parseEmbedKey } from '../kb-store.js';
 import { acquireWriterLock, writerHolder } from './advisory-lock.js';
 import { keywordStats, searchVectors } from './postgres-search.js';
 import { searchKeywords } from './keyword-search.js';
@@ -72,8 +72,8 @@ export async function openPostgresStore({ url, ssl, password, maxConnections = 8
       const { rows } = await pool.query<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key IN ('embed_key', 'chunking', 'generation')");
       const m = new Map(rows.map((r) => [r.key, r.value]));
       const key = m.get('embed_key');
-      const chunking = m.get('chunking');
-      return { ...(key ? { embedding: parseEmbedKey(key) } : {}), ...(chunking ? { chunking: JSON.parse(chunking) } : {}), generation: Number(m.get('generation') ?? 0) };
+      const chunking = parseChunking(m.get('chunking'));
+      return { ...(key ? { embedding: parseEmbedKey(key) } : {}), ...(chunking ? { chunking } : {}), generation: Number(m.get('generation') ?? 0) };
     },
     async setIndexInfo({ embedding, chunking }) {
       if (embedding) {
@@ -159,6 +159,11 @@ export async function openPostgresStore({ url, ssl, password, maxConnections = 8
       return key ? searchVectors(pool, key, vector, options) : [];
     },
     termStats: (terms) => keywordStats(pool, terms),
+    async prepareSearch() {
+      // pgvector's HNSW index lives in the database and is maintained by every write: nothing to load or rebuild.
+      const { rows } = await pool.query<{ n: number }>('SELECT count(*) AS n FROM chunks');
+      return { vectors: rows[0]!.n, rebuilt: false };
+    },
 
     async cachedVectors(embedKey, hashes) {
       const { rows } = await pool.query<{ text_hash: string; embedding: string }>(

@@ -90,18 +90,19 @@ async function rebuildKeywordIndex(client: PoolClient): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('DELETE FROM chunk_terms');
-    const { rows } = await client.query<{ id: number; index_text: string }>('SELECT id, index_text FROM chunks ORDER BY id');
+    const { rows } = await client.query<{ id: number; context: string; text: string }>('SELECT id, context, text FROM chunks ORDER BY id');
     for (let i = 0; i < rows.length; i += 500) {
       const terms: string[] = [];
       const ids: number[] = [];
       const tfs: number[] = [];
+      const contextTfs: number[] = [];
       const lengths: number[] = [];
       for (const r of rows.slice(i, i + 500)) {
-        const { length, tf } = termFrequencies(r.index_text);
+        const { length, tf } = termFrequencies(r.context, r.text);
         lengths.push(length);
-        for (const [term, n] of tf) terms.push(term), ids.push(r.id), tfs.push(n);
+        for (const [term, n] of tf) terms.push(term), ids.push(r.id), tfs.push(n.tf), contextTfs.push(n.contextTf);
       }
-      await client.query('INSERT INTO chunk_terms (term, chunk_id, tf) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[])', [terms, ids, tfs]);
+      await client.query('INSERT INTO chunk_terms (term, chunk_id, tf, context_tf) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[])', [terms, ids, tfs, contextTfs]);
       await client.query('UPDATE chunks c SET length = u.length FROM unnest($1::bigint[], $2::int[]) AS u(id, length) WHERE c.id = u.id', [rows.slice(i, i + 500).map((r) => r.id), lengths]);
     }
     await client.query('UPDATE keyword_stats SET chunks = (SELECT count(*) FROM chunks), tokens = (SELECT coalesce(sum(length), 0) FROM chunks)');

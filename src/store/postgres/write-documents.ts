@@ -37,7 +37,7 @@ export async function writeDocuments(client: PoolClient, items: DocumentWrite[])
     chunkDelta -= old.rows.length;
     tokenDelta -= old.rows.reduce((n, r) => n + r.length, 0);
 
-    const analysed = chunks.map((c) => termFrequencies(c.indexText));
+    const analysed = chunks.map((c) => termFrequencies(c.context, c.text));
     const inserted = chunks.length
       ? await client.query<{ id: number; ordinal: number }>(
           `INSERT INTO chunks (document_id, ordinal, text, index_text, text_hash, page, heading, char_start, char_end, tokens, length, context, meta)
@@ -53,14 +53,18 @@ export async function writeDocuments(client: PoolClient, items: DocumentWrite[])
     const terms: string[] = [];
     const ids: number[] = [];
     const tfs: number[] = [];
+    const contextTfs: number[] = [];
     analysed.forEach(({ tf }, i) => {
       for (const [term, n] of tf) {
         terms.push(term);
         ids.push(added[i]!.id);
-        tfs.push(n);
+        tfs.push(n.tf);
+        contextTfs.push(n.contextTf);
       }
     });
-    if (terms.length) await client.query('INSERT INTO chunk_terms (term, chunk_id, tf) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[])', [terms, ids, tfs]);
+    if (terms.length) {
+      await client.query('INSERT INTO chunk_terms (term, chunk_id, tf, context_tf) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[])', [terms, ids, tfs, contextTfs]);
+    }
     chunkDelta += chunks.length;
     tokenDelta += analysed.reduce((n, a) => n + a.length, 0);
     results.push({ documentId, removed, added });
