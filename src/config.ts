@@ -109,8 +109,21 @@ export const configSchema = z
           .optional(),
         /** Converse cache points after the system prompt and the conversation's history, where the model supports it. */
         promptCaching: z.boolean().default(true),
+        /** Replace emails, phones, card numbers, IPs, IBANs and SSNs by placeholders in all Bedrock is sent (chat and embeddings). */
+        redactPii: z.boolean().default(false),
+        /** Repeated questions answered from <kbDir>/answer-cache.sqlite, until the index changes or the TTL passes. */
+        cache: z
+          .object({
+            enabled: z.boolean().default(false),
+            ttlSeconds: z.number().int().positive().default(86_400),
+            maxEntries: z.number().int().positive().default(1_000),
+          })
+          .default({ enabled: false, ttlSeconds: 86_400, maxEntries: 1_000 }),
       })
-      .default({ model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000, promptCaching: true }),
+      .default({
+        model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000, promptCaching: true, redactPii: false,
+        cache: { enabled: false, ttlSeconds: 86_400, maxEntries: 1_000 },
+      }),
     bedrock: z
       .object({
         region: z.string().optional(),
@@ -142,10 +155,14 @@ export const configSchema = z
         /** What the audit log keeps of each question. */
         auditQuestions: z.enum(['hash', 'text']).default('hash'),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** cloudwatch-emf also writes CloudWatch Embedded Metric Format lines to stdout; GET /metrics stays Prometheus. */
+        metrics: z.enum(['prometheus', 'cloudwatch-emf']).default('prometheus'),
+        /** CloudWatch namespace of the EMF metrics. */
+        emfNamespace: z.string().min(1).max(255).default('BedrockKb'),
       })
       .default({
         host: '127.0.0.1', port: 8080, apiKeys: [], corsOrigins: [], rateLimitPerMinute: 120, maxConcurrentModelCalls: 8,
-        maxBodyBytes: 64 * 1024, maxQuestionChars: 2000, auditQuestions: 'hash', logLevel: 'info',
+        maxBodyBytes: 64 * 1024, maxQuestionChars: 2000, auditQuestions: 'hash', logLevel: 'info', metrics: 'prometheus', emfNamespace: 'BedrockKb',
       }),
   })
   .strict();
@@ -180,6 +197,10 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_GUARDRAIL_ID', 'answer.guardrail.id', String],
   ['KB_GUARDRAIL_VERSION', 'answer.guardrail.version', String],
   ['KB_GUARDRAIL_CHECK_INPUT', 'answer.guardrail.checkInput', parseBoolean],
+  ['KB_REDACT_PII', 'answer.redactPii', parseBoolean],
+  ['KB_ANSWER_CACHE', 'answer.cache.enabled', parseBoolean],
+  ['KB_ANSWER_CACHE_TTL_SECONDS', 'answer.cache.ttlSeconds', Number],
+  ['KB_ANSWER_CACHE_MAX_ENTRIES', 'answer.cache.maxEntries', Number],
   ['KB_BEDROCK_ENDPOINT', 'bedrock.endpoint', String],
   ['KB_BEDROCK_MAX_ATTEMPTS', 'bedrock.maxAttempts', Number],
   ['KB_BEDROCK_MAX_BACKOFF_MS', 'bedrock.maxBackoffMs', Number],
@@ -189,6 +210,8 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_HOST', 'server.host', String],
   ['KB_PORT', 'server.port', Number],
   ['KB_LOG_LEVEL', 'server.logLevel', String],
+  ['KB_METRICS', 'server.metrics', String],
+  ['KB_EMF_NAMESPACE', 'server.emfNamespace', String],
 ];
 
 export interface ConfigSources {
@@ -248,7 +271,7 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
 
 export type LoadedConfig = ReturnType<typeof loadConfig>;
 
-/** "true"/"1"/"false"/"0" as a boolean; anything else stays a string, so the schema names it. */
+/** "true"/"1" and "false"/"0"; anything else is passed on for the schema to reject with the option's name. */
 function parseBoolean(value: string): unknown {
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;

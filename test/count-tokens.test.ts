@@ -4,6 +4,7 @@ import { createLlmAnswerer } from '../src/answer/llm-answerer.js';
 import { configSchema, type KbConfig } from '../src/config.js';
 import { startEmulator, type Emulator } from '../src/emulator/create-emulator.js';
 import { createBedrockChatModel } from '../src/models/bedrock-chat.js';
+import { withPiiRedaction } from '../src/pii/redacting-chat-model.js';
 import type { Source } from '../src/types.js';
 import { useFakeAwsCredentials } from './fake-aws-credentials.js';
 
@@ -52,6 +53,15 @@ describe('CountTokens', () => {
     const send = (maxTokens: number) => sdk.send(new ConverseCommand({ modelId: HAIKU_35, messages: [{ role: 'user', content: [{ text: words }] }], inferenceConfig: { maxTokens } }));
     await expect(send(2000)).rejects.toMatchObject({ name: 'ValidationException', message: 'Input is too long for requested model.' });
     expect((await send(100)).stopReason).toBe('end_turn');
+  });
+
+  it('with PII redaction, CountTokens counts the redacted prompt and never sees the identifier', async () => {
+    const model = withPiiRedaction(createBedrockChatModel({ config: config() }));
+    const counted = await model.countTokens!({ system: 'Answer.', messages: [{ role: 'user', content: 'Mail jane.doe@example.com about notice.' }] });
+    expect(counted).toBeGreaterThan(0);
+    const sent = JSON.stringify(emulator.requests[0]!.body);
+    expect(sent).not.toContain('jane.doe@example.com');
+    expect(sent).toContain('<EMAIL_1>');
   });
 
   it('the chat model offers countTokens only where the catalogue says the model supports it', () => {

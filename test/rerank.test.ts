@@ -86,10 +86,10 @@ describe('Bedrock Rerank through the emulator (real SDK)', () => {
     expect(usage).toMatchObject({ model: 'amazon.rerank-v1:0', documents: 250, queries: 3, costUsd: 0.003 });
   });
 
-  it('a configured reranker in us-east-1 fails at start, naming the region and the fix', () => {
+  it('a configured reranker in us-east-1 fails at start, naming the region and the fix', async () => {
     const make = () => createReranker(config({}, 'us-east-1'));
-    expect(make).toThrow(ConfigError);
-    expect(make).toThrow(/not offered in us-east-1.*retrieval\.rerank\.region \(KB_RERANK_REGION\).*us-west-2/);
+    await expect(make()).rejects.toThrow(ConfigError);
+    await expect(make()).rejects.toThrow(/not offered in us-east-1.*retrieval\.rerank\.region \(KB_RERANK_REGION\).*us-west-2/);
     expect(emulator.stats.requests).toBe(0);
   });
 
@@ -104,15 +104,26 @@ describe('Bedrock Rerank through the emulator (real SDK)', () => {
   });
 
   it('retrieval.rerank.region lets a us-east-1 setup rerank in us-west-2', async () => {
-    const reranker = createReranker(config({ region: 'us-west-2' }, 'us-east-1'))!;
+    const reranker = (await createReranker(config({ region: 'us-west-2' }, 'us-east-1')))!;
     await reranker.rerank(QUERY, TEXTS);
     expect((emulator.requests[0]!.body as { rerankingConfiguration: { bedrockRerankingConfiguration: { modelConfiguration: { modelArn: string } } } }).rerankingConfiguration.bedrockRerankingConfiguration.modelConfiguration.modelArn).toBe('arn:aws:bedrock:us-west-2::foundation-model/amazon.rerank-v1:0');
   });
 
-  it('refuses a non-rerank model and the offline provider with the fix', () => {
-    expect(() => createReranker(config({ model: 'amazon.titan-embed-text-v2:0' }))).toThrow(/not a Bedrock rerank model. Use one of amazon.rerank-v1:0, cohere.rerank-v3-5:0/);
-    expect(() => createReranker({ ...config(), provider: 'local' })).toThrow(/needs provider "bedrock"/);
-    expect(createReranker(config({ enabled: false }))).toBeUndefined();
+  it('refuses a non-rerank model and the offline provider with the fix', async () => {
+    await expect(createReranker(config({ model: 'amazon.titan-embed-text-v2:0' }))).rejects.toThrow(/not a Bedrock rerank model. Use one of amazon.rerank-v1:0, cohere.rerank-v3-5:0/);
+    await expect(createReranker({ ...config(), provider: 'local' })).rejects.toThrow(/needs provider "bedrock"/);
+    expect(await createReranker(config({ enabled: false }))).toBeUndefined();
+  });
+
+  it('with answer.redactPii, no identifier reaches Rerank, and the order still follows them', async () => {
+    const cfg = config();
+    const reranker = (await createReranker({ ...cfg, answer: { ...cfg.answer, redactPii: true } }))!;
+    const texts = ['Contact the payroll team for payslips.', 'Payslips for jane.doe@example.com are sent by payroll.'];
+    const { results } = await reranker.rerank('Where are the payslips for jane.doe@example.com?', texts);
+    const sent = JSON.stringify(emulator.requests[0]!.body);
+    expect(sent).not.toContain('jane.doe@example.com');
+    expect(sent).toContain('<EMAIL_1>');
+    expect(results[0]!.index).toBe(1);
   });
 
   it('enforces the documented limits before calling: 1,000 sources, 32,000 characters, topN range', async () => {

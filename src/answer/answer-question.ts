@@ -35,6 +35,8 @@ export interface AnsweredQuestion extends AnswerResult {
   query: string;
   /** The rerank call, when the retriever reranked: sources scored, billed queries, cost (already in `cost`). */
   rerank?: RerankUsage;
+  /** True when the answer came from the answer cache (no model call; usage and cost are zero). */
+  cached?: boolean;
   timings: { retrieveMs: number; answerMs: number; totalMs: number };
 }
 

@@ -55,7 +55,7 @@ export async function openKnowledgeBase(config: LoadedConfig, { create = false, 
     });
     // retrieval.rerank: the fused top N reranked by Bedrock Rerank (checked by loadConfig already); the
     // agent-runtime SDK is loaded only then.
-    const reranker = config.retrieval.rerank.enabled ? (await import('../models/create-reranker.js')).createReranker(config) : undefined;
+    const reranker = config.retrieval.rerank.enabled ? await (await import('../models/create-reranker.js')).createReranker(config) : undefined;
     const retriever = reranker ? withReranker(fused, reranker, { topK: config.retrieval.topK, topN: config.retrieval.rerank.topN }) : fused;
     return { config, store, embedder, retriever, location, close: () => store.close() };
   } catch (error) {

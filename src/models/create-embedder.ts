@@ -9,8 +9,18 @@ import type { TitanModelId } from './titan-embeddings.js';
 
 const DEFAULT_BEDROCK_MODEL = 'amazon.titan-embed-text-v2:0';
 
-/** The embedder the configuration asks for. Bedrock adapters are imported lazily so offline runs never load the SDK. */
+/**
+ * The embedder the configuration asks for. Bedrock adapters are imported lazily so offline runs never load the SDK.
+ * With answer.redactPii, a remote embedder is sent texts with their personal identifiers replaced by their type.
+ */
 export async function createEmbedder(config: LoadedConfig): Promise<Embedder> {
+  const embedder = await configuredEmbedder(config);
+  if (!config.answer.redactPii || !embedder.capabilities.costsTokens) return embedder;
+  const { withEmbeddingRedaction } = await import('../pii/redacting-embedder.js');
+  return withEmbeddingRedaction(embedder);
+}
+
+async function configuredEmbedder(config: LoadedConfig): Promise<Embedder> {
   const model = config.embedding.model ?? (config.provider === 'bedrock' ? DEFAULT_BEDROCK_MODEL : LOCAL_MODEL_ID);
   const spec = resolveModelId(model)?.model;
   if (!spec || spec.kind !== 'embedding' || spec.id !== model) {

@@ -14,6 +14,8 @@ export interface QueryAudit {
   model?: string;
   /** A guardrail's intervention: where and why (never the blocked text). */
   guardrail?: GuardrailIntervention;
+  /** Answered from the answer cache (no model call); absent when the cache is off. */
+  cached?: boolean;
 }
 
 /** One audit line per query: who asked, what (hashed unless configured), which documents were cited, tokens. */
@@ -29,6 +31,7 @@ export function auditQuery(logger: Logger, a: QueryAudit): void {
       ...(a.usage ? { tokens: { input: a.usage.inputTokens, output: a.usage.outputTokens, embedding: a.usage.embeddingTokens } } : {}),
       ...(a.model ? { model: a.model } : {}),
       ...(a.guardrail ? { guardrail: { source: a.guardrail.source, reason: a.guardrail.reason } } : {}),
+      ...(a.cached !== undefined ? { cached: a.cached } : {}),
     },
     'audit',
   );

@@ -23,7 +23,7 @@ import { requestContext } from './request-context.js';
 import { type DocumentRouteDeps, documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
 import { indexJobRoutes } from './routes/index-jobs.js';
-import { queryRoutes } from './routes/query.js';
+import { type QueryRouteDeps, queryRoutes } from './routes/query.js';
 import { retrieveRoutes } from './routes/retrieve.js';
 import { webPageRoutes } from './routes/web-page.js';
 import { bearerPrincipal, collectionRoutes } from './routes/collections.js';
@@ -46,6 +46,10 @@ export interface CreateAppOptions {
   apiKeys: ApiKey[];
   retriever: Pick<Retriever, 'retrieve'>;
   answerer: Answerer;
+  /** answerQuestion, or it behind the answer cache (createCachedAsk). */
+  ask?: QueryRouteDeps['ask'];
+  /** answer.redactPii: audit lines keep the question with its identifiers replaced. */
+  redactPii?: boolean;
   /** Below this question coverage the best passage does not count as an answer (retrieval.minCoverage). */
   minCoverage: number;
   /** Documents listed and shown, and the sizes behind the gauges. */
@@ -129,7 +133,8 @@ export function createApp(options: CreateAppOptions): App {
   });
 
   const common = { guard, shutdown: shutdown.signal, maxQuestionChars: s.maxQuestionChars };
-  app.use(queryRoutes({ ...common, retriever, answerer, minCoverage: options.minCoverage, auditQuestions: s.auditQuestions, limiter, metrics: m }));
+  app.use(queryRoutes({ ...common, retriever, answerer, minCoverage: options.minCoverage, auditQuestions: s.auditQuestions,
+    ...(options.ask ? { ask: options.ask } : {}), ...(options.redactPii ? { redactPii: true } : {}), limiter, metrics: m }));
   app.use(retrieveRoutes({ ...common, retriever }));
   app.use(documentRoutes({ documents, remove: options.removeDocument, guard }));
   app.use(indexJobRoutes({ jobs, guard }));

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Answerer } from '../answer/answerer.js';
+import { createCachedAsk } from '../answer/create-cached-ask.js';
 import type { KnowledgeBase } from '../app/open-knowledge-base.js';
 import type { LoadedConfig } from '../config.js';
 import type { KbStore } from '../store/kb-store.js';
@@ -38,11 +39,15 @@ export function createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, 
     store: kb.store, retriever: kb.retriever, embedder: kb.embedder, remoteProvider: config.provider === 'bedrock',
     onProviderCall: () => m.observeEmbeddingCall(kb.embedder.modelId),
   });
-  return createApp({
+  // The answer cache is keyed by the store's generation, so any index change is a miss.
+  const cached = createCachedAsk({ config, generation: async () => (await kb.store.indexInfo()).generation });
+  const app = createApp({
     server: config.server,
     apiKeys: apiKeys ?? mergeApiKeys(config.server.apiKeys, parseApiKeys(config.env.apiKeys)),
     retriever: kb.retriever,
     answerer,
+    ask: cached.ask,
+    redactPii: config.answer.redactPii,
     minCoverage: config.retrieval.minCoverage,
     documents: kb.store,
     removeDocument: documentRemover(kb.store),
@@ -54,6 +59,13 @@ export function createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, 
     ...(failedLogins ? { failedLogins } : {}),
     ...(integrations ? { integrations } : {}),
   });
+  return {
+    ...app,
+    async close() {
+      await app.close();
+      cached.close();
+    },
+  };
 }
 
 /** The page's title: the project folder of the kb dir, or the database's name. */

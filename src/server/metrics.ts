@@ -1,10 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ModelCallError } from '../errors.js';
 import type { Usage } from '../types.js';
+import type { MetricsSink } from './metrics-sink.js';
 
 export interface MetricsOptions {
   /** Node process metrics (event loop lag, heap); off in tests, which build many apps in one process. */
   processMetrics?: boolean;
+  /** Also fed every answer, embedding call and model failure (server.metrics: cloudwatch-emf). */
+  sink?: MetricsSink;
 }
 
 /** Values read when Prometheus scrapes; bound by createApp, which owns the store and the limiter. */
@@ -17,7 +20,7 @@ export interface GaugeSources {
  * Prometheus metrics on a registry of their own (not prom-client's global one), so several apps can live in
  * one process (tests) without clashing names.
  */
-export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
+export function createMetrics({ processMetrics = false, sink }: MetricsOptions = {}) {
   const registry = new Registry();
   const registers = [registry];
   if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'kb_' });
@@ -35,6 +38,8 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
   const embeddingCalls = new Counter({ name: 'kb_embedding_calls_total', help: 'Query embedding calls by model', labelNames: ['model'], registers });
   const modelErrors = new Counter({ name: 'kb_model_errors_total', help: 'Failed model calls by model and failure reason', labelNames: ['model', 'reason'], registers });
   const throttles = new Counter({ name: 'kb_model_throttles_total', help: 'Model calls the provider throttled (after retries)', labelNames: ['model'], registers });
+  const cacheHits = new Counter({ name: 'kb_answer_cache_hits_total', help: 'Answers served from the answer cache (no model call)', registers });
+  const refusals = new Counter({ name: 'kb_refusals_total', help: 'Answers saying the knowledge base does not hold the answer', registers });
   const jobs = new Counter({ name: 'kb_index_jobs_total', help: 'Finished index jobs by status', labelNames: ['status'], registers });
   const sources: GaugeSources = {};
   new Gauge({ name: 'kb_documents', help: 'Documents in the knowledge base', registers, async collect() { if (sources.counts) this.set((await sources.counts()).documents); } });
@@ -52,22 +57,35 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
       latency.observe(labels, seconds);
     },
     /** The chat model's share of an answer; its query embedding is counted by observeEmbeddingCall. */
-    observeAnswer({ model, usage, costUsd }: { model: string; usage: Pick<Usage, 'inputTokens' | 'outputTokens'>; costUsd?: number | undefined }): void {
+    observeAnswer({ model, usage, costUsd, latencyMs, cached, found }: {
+      model: string;
+      usage: Pick<Usage, 'inputTokens' | 'outputTokens'>;
+      costUsd?: number | undefined;
+      /** Time spent answering after retrieval. */
+      latencyMs?: number | undefined;
+      cached?: boolean | undefined;
+      found?: boolean | undefined;
+    }): void {
       if (usage.inputTokens) tokens.inc({ model, kind: 'input' }, usage.inputTokens);
       if (usage.outputTokens) tokens.inc({ model, kind: 'output' }, usage.outputTokens);
       if (costUsd) cost.inc({ model }, costUsd);
+      if (cached) cacheHits.inc();
+      if (found === false) refusals.inc();
+      sink?.answer({ model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd, latencyMs, cached, found });
     },
     /** One query embedding (for /v1/query and /v1/retrieve alike), with the usage the service reported. */
     observeEmbeddingCall(model: string, usage?: { inputTokens: number; costUsd?: number | undefined }): void {
       embeddingCalls.inc({ model });
       if (usage?.inputTokens) tokens.inc({ model, kind: 'embedding' }, usage.inputTokens);
       if (usage?.costUsd) cost.inc({ model }, usage.costUsd);
+      sink?.embeddingCall({ model, inputTokens: usage?.inputTokens, costUsd: usage?.costUsd });
     },
     /** Counts model failures (and throttles) among any error a request ended with. */
     observeError(error: unknown): void {
       if (!(error instanceof ModelCallError)) return;
       modelErrors.inc({ model: error.modelId, reason: error.reason });
       if (error.reason === 'throttled') throttles.inc({ model: error.modelId });
+      sink?.modelError({ model: error.modelId, reason: error.reason });
     },
     observeJob(status: string): void {
       jobs.inc({ status });

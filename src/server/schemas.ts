@@ -114,6 +114,7 @@ export const queryResponseSchema = z.object({
   usage: usageSchema,
   cost: costSchema.optional(),
   model: z.string(),
+  cached: z.boolean().optional().describe('True when answered from the answer cache (no model call, cost 0); absent when the cache is off'),
   timings: z.object({ retrieveMs: z.number(), answerMs: z.number(), totalMs: z.number() }),
   guardrail: z
     .object({ action: z.literal('intervened'), source: z.enum(['input', 'output']), reason: z.string() })

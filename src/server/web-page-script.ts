@@ -194,7 +194,8 @@ const MAIN_JS = String.raw`
   function renderUsage(d) {
     const u = d.usage || {};
     const bits = [d.model];
-    if (u.inputTokens || u.outputTokens) bits.push(u.inputTokens + ' input + ' + u.outputTokens + ' output tokens');
+    if (d.cached) bits.push('from the answer cache, no model call');
+    else if (u.inputTokens || u.outputTokens) bits.push(u.inputTokens + ' input + ' + u.outputTokens + ' output tokens');
     else bits.push('no model tokens');
     if (d.cost) bits.push('about $' + d.cost.usd.toFixed(5));
     if (d.timings) bits.push(Math.round(d.timings.totalMs) + ' ms');

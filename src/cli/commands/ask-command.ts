@@ -1,4 +1,5 @@
 import { createAnswerer } from '../../answer/create-answerer.js';
+import { createCachedAsk } from '../../answer/create-cached-ask.js';
 import { UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
@@ -13,12 +14,15 @@ export const run: CommandRun = async (words, options, ctx) => {
   // Read before opening the kb: a broken history file is the user's to fix, whatever the index holds.
   const history = historyFile ? readHistory(historyFile) : [];
   const kb = await openKnowledgeBase(configFor(ctx, options), { readonly: true });
+  let cached: ReturnType<typeof createCachedAsk> | undefined;
   try {
     const answerer = await createAnswerer(kb.config);
-    const result = await askTurn({ kb, answerer, question, history, options, ctx });
+    cached = createCachedAsk({ config: kb.config, generation: async () => (await kb.store.indexInfo()).generation });
+    const result = await askTurn({ kb, answerer, question, history, options, ctx, ask: cached.ask });
     if (historyFile) writeHistory(historyFile, withTurn(history, question, result.answer));
     return 0;
   } finally {
+    cached?.close();
     await kb.close();
   }
 };

@@ -1,5 +1,6 @@
 import { answerQuestion, type AnsweredQuestion } from '../../answer/answer-question.js';
 import type { Answerer } from '../../answer/answerer.js';
+import type { AnswerQuestionFn } from '../../answer/with-answer-cache.js';
 import type { ChatTurn } from '../../types.js';
 import type { CliContext } from '../cli-context.js';
 import { escapeTerminal } from '../escape-terminal.js';
@@ -14,16 +15,18 @@ export interface AskTurnInput {
   history: ChatTurn[];
   options: Record<string, unknown>;
   ctx: CliContext;
+  /** answerQuestion, or it behind the answer cache (createCachedAsk). */
+  ask?: AnswerQuestionFn;
 }
 
 /**
  * One question answered and printed: the text streams as it comes, then the sources and any model tokens;
  * with --json, the whole result as one JSON document (pretty unless `compact`, one line per answer for kb chat).
  */
-export async function askTurn({ kb, answerer, question, history, options, ctx }: AskTurnInput, { compact = false } = {}): Promise<AnsweredQuestion> {
+export async function askTurn({ kb, answerer, question, history, options, ctx, ask = answerQuestion }: AskTurnInput, { compact = false } = {}): Promise<AnsweredQuestion> {
   const filters = filtersFrom(options);
   let streamed = false;
-  const result = await answerQuestion({
+  const result = await ask({
     question,
     retriever: kb.retriever,
     answerer,
@@ -52,7 +55,8 @@ export async function askTurn({ kb, answerer, question, history, options, ctx }:
     }
   }
   const u = result.usage;
-  if (u.inputTokens || u.outputTokens) {
+  if (result.cached) ctx.stdout.write(`\nFrom the answer cache: no model call, $0.\n`);
+  else if (u.inputTokens || u.outputTokens) {
     ctx.stdout.write(`\n${result.model}: ${u.inputTokens} input + ${u.outputTokens} output tokens${result.cost ? `, about $${result.cost.usd.toFixed(5)}` : ''}\n`);
   }
   return result;

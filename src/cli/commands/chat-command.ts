@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { createAnswerer } from '../../answer/create-answerer.js';
+import { createCachedAsk } from '../../answer/create-cached-ask.js';
 import { isAbortError, UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
@@ -27,14 +28,16 @@ export const run: CommandRun = async (_args, options, ctx) => {
     if (ctx.stdin?.isTTY && !options.json) ctx.stdout.write(PROMPT);
   };
   let code = 0;
+  let cached: ReturnType<typeof createCachedAsk> | undefined;
   try {
     const answerer = await createAnswerer(kb.config);
+    cached = createCachedAsk({ config: kb.config, generation: async () => (await kb.store.indexInfo()).generation });
     prompt();
     for await (const line of lines) {
       const question = line.trim();
       if (question) {
         try {
-          const result = await askTurn({ kb, answerer, question, history, options, ctx }, { compact: true });
+          const result = await askTurn({ kb, answerer, question, history, options, ctx, ask: cached.ask }, { compact: true });
           history = withTurn(history, question, result.answer);
           if (historyFile) writeHistory(historyFile, history);
           if (!options.json) ctx.stdout.write('\n');
@@ -49,6 +52,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort);
     lines.close();
+    cached?.close();
     await kb.close();
   }
 };

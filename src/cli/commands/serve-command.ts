@@ -8,6 +8,7 @@ import { serverKbApiKeys } from '../../keys/server-kb-api-keys.js';
 import { createAnswerer } from '../../answer/create-answerer.js';
 import { mergeApiKeys, parseApiKeys } from '../../server/api-keys.js';
 import type { App } from '../../server/create-app.js';
+import { createCloudWatchEmfSink } from '../../server/cloudwatch-emf-sink.js';
 import { createKnowledgeBaseApp } from '../../server/knowledge-base-app.js';
 import { createMetrics } from '../../server/metrics.js';
 import { type RunningServer, startServer } from '../../server/start-server.js';
@@ -27,7 +28,8 @@ export const run: CommandRun = async (_args, options, ctx) => {
     const answerer = await createAnswerer(config);
     // Build the vector index now (if it is stale) rather than on the first query; an index built with another model fails here.
     await kb.retriever.warm();
-    const metrics = createMetrics({ processMetrics: true });
+    const emf = config.server.metrics === 'cloudwatch-emf' ? createCloudWatchEmfSink({ stream: ctx.stdout, namespace: config.server.emfNamespace }) : undefined;
+    const metrics = createMetrics({ processMetrics: true, ...(emf ? { sink: emf } : {}) });
     // One collection (this kb dir) until the catalog reads collections from config.
     const catalog = createCatalog([{ name: DEFAULT_COLLECTION, service: kbServiceOverOpenKb({ kb, answerer, minCoverage: config.retrieval.minCoverage }) }]);
     const keys = serverKbApiKeys(openKeyStore(keyStorePaths(config.kbDir)), apiKeys);

@@ -1,7 +1,9 @@
 import { Router, type RequestHandler } from 'express';
 import { answerQuestion, type AnsweredQuestion } from '../../answer/answer-question.js';
 import type { Answerer } from '../../answer/answerer.js';
+import type { AnswerQuestionFn } from '../../answer/with-answer-cache.js';
 import { isAbortError } from '../../errors.js';
+import { redactPii } from '../../pii/redact-pii.js';
 import type { Retriever } from '../../retrieve/create-retriever.js';
 import type { Source } from '../../types.js';
 import type { Role } from '../api-keys.js';
@@ -19,6 +21,10 @@ export interface QueryRouteDeps {
   minCoverage: number;
   maxQuestionChars: number;
   auditQuestions: 'hash' | 'text';
+  /** answer.redactPii: the audit line keeps (or hashes) the question with its identifiers replaced by placeholders. */
+  redactPii?: boolean;
+  /** answerQuestion, or it behind the answer cache (createCachedAsk); answerQuestion when not given. */
+  ask?: AnswerQuestionFn;
   limiter: ModelCallLimiter;
   metrics: ServerMetrics;
   guard: (role: Role) => RequestHandler[];
@@ -37,11 +43,12 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
     let release: (() => void) | undefined;
     const signal = requestSignal(res, deps.shutdown);
     const stream = wantsEventStream(req.get('accept'), body.stream) ? createEventStream(res) : undefined;
+    const auditedQuestion = deps.redactPii ? await redactPii(body.question) : body.question;
     const audit = (fields: Pick<QueryAudit, 'outcome' | 'status'> & Partial<QueryAudit>) =>
-      auditQuery(req.log, { keyId: req.principal?.id ?? 'anonymous', question: body.question, keep: deps.auditQuestions, ...fields });
+      auditQuery(req.log, { keyId: req.principal?.id ?? 'anonymous', question: auditedQuestion, keep: deps.auditQuestions, ...fields });
     try {
       release = deps.limiter.acquire();
-      const result = await answerQuestion({
+      const result = await (deps.ask ?? answerQuestion)({
         question: body.question,
         retriever: deps.retriever,
         answerer: deps.answerer,
@@ -55,18 +62,20 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
           ? { onSources: (sources: Source[]) => stream.send('sources', { sources: sources.map(sourceSummary) }), onToken: (text: string) => stream.send('token', { text }) }
           : {}),
       });
-      deps.metrics.observeAnswer({ model: result.model, usage: result.usage, costUsd: result.cost?.byModel[result.model] });
+      deps.metrics.observeAnswer({
+        model: result.model, usage: result.usage, costUsd: result.cost?.byModel[result.model], latencyMs: result.timings.answerMs, cached: result.cached, found: result.found,
+      });
       req.log.debug({ answer: result.answer, sources: result.sources.map((s) => ({ n: s.n, path: s.path, text: s.text })) }, 'answer');
-      audit({ outcome: result.found ? 'answered' : 'not_found', status: 200, citations: result.citations, usage: result.usage, model: result.model, ...(result.guardrail ? { guardrail: result.guardrail } : {}) });
+      audit({ outcome: result.found ? 'answered' : 'not_found', status: 200, citations: result.citations, usage: result.usage, model: result.model, ...(result.cached !== undefined ? { cached: result.cached } : {}), ...(result.guardrail ? { guardrail: result.guardrail } : {}) });
       const out = responseBody(result);
       if (!stream) {
         res.json(out);
         return;
       }
       stream.send('citations', { citations: out.citations });
-      stream.send('usage', { usage: out.usage, ...(out.cost ? { cost: out.cost } : {}), model: out.model, timings: out.timings });
+      stream.send('usage', { usage: out.usage, ...(out.cost ? { cost: out.cost } : {}), model: out.model, ...(out.cached !== undefined ? { cached: out.cached } : {}), timings: out.timings });
       // The final text: an LLM answer may differ from the tokens streamed (citation markers to no source are removed).
-      stream.send('done', { found: out.found, answer: out.answer, ...(out.guardrail ? { guardrail: out.guardrail } : {}) });
+      stream.send('done', { found: out.found, answer: out.answer, ...(out.cached !== undefined ? { cached: out.cached } : {}), ...(out.guardrail ? { guardrail: out.guardrail } : {}) });
       stream.end();
     } catch (error) {
       const aborted = isAbortError(error) && signal.aborted;
@@ -87,7 +96,7 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
 
 function responseBody(r: AnsweredQuestion) {
   return {
-    answer: r.answer, found: r.found, citations: r.citations, usage: r.usage, ...(r.cost ? { cost: r.cost } : {}), model: r.model, timings: r.timings,
+    answer: r.answer, found: r.found, citations: r.citations, usage: r.usage, ...(r.cost ? { cost: r.cost } : {}), model: r.model, ...(r.cached !== undefined ? { cached: r.cached } : {}), timings: r.timings,
     ...(r.guardrail ? { guardrail: r.guardrail } : {}),
     ...(r.rerank ? { rerank: r.rerank } : {}),
   };
