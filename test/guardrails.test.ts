@@ -130,6 +130,15 @@ describe('ApplyGuardrail before retrieval (checkInput)', () => {
     expect(emulator.requests.map((r) => r.route)).toEqual(['apply-guardrail', 'apply-guardrail', 'converse-stream']);
   });
 
+  it('with answer.redactPii, the question reaches ApplyGuardrail redacted', async () => {
+    const base = bedrockConfig({ checkInput: true });
+    const answerer = createBedrockAnswerer({ ...base, answer: { ...base.answer, redactPii: true } });
+    await answerer.checkInput!('Is jane.doe@example.com on project-falcon?');
+    const sent = JSON.stringify(emulator.requests[0]!.body);
+    expect(sent).not.toContain('jane.doe@example.com');
+    expect(sent).toContain('<EMAIL_1>');
+  });
+
   it('the emulator answers ApplyGuardrail in the real shape and refuses a bad version', async () => {
     const sdk = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: emulator.url, maxAttempts: 1 });
     const out = await sdk.send(new ApplyGuardrailCommand({ guardrailIdentifier: 'other', guardrailVersion: 'DRAFT', source: 'OUTPUT', content: [{ text: { text: 'a guardrail-test-marker here' } }] }));
