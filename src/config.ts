@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { MIN_COVERAGE } from './retrieve/coverage-gate.js';
 import { modelPrice } from './models/model-price.js';
+import { checkRerankConfig } from './models/resolve-rerank-model.js';
 
 const price = z.object({
   inputPer1k: z.number().nonnegative(),
@@ -71,8 +72,20 @@ export const configSchema = z
         keywordWeight: z.number().min(0).optional(),
         /** Least IDF-weighted share of the question's terms a chunk must contain to be used as a source (calibrated: see MIN_COVERAGE). */
         minCoverage: z.number().min(0).max(1).default(MIN_COVERAGE),
+        /** Bedrock Rerank of the fused top `topN`, of which the best topK are kept (provider bedrock only). */
+        rerank: z
+          .object({
+            enabled: z.boolean().default(false),
+            /** amazon.rerank-v1:0 or cohere.rerank-v3-5:0, or its foundation-model ARN. */
+            model: z.string().default('amazon.rerank-v1:0'),
+            /** Fused candidates sent to the reranker (each 100 is billed as one query). */
+            topN: z.number().int().min(1).max(1000).default(50),
+            /** Region to call Rerank in when bedrock.region does not offer it (Rerank is not in us-east-1). */
+            region: z.string().optional(),
+          })
+          .default({ enabled: false, model: 'amazon.rerank-v1:0', topN: 50 }),
       })
-      .default({ topK: 6, candidates: 50, minCoverage: MIN_COVERAGE }),
+      .default({ topK: 6, candidates: 50, minCoverage: MIN_COVERAGE, rerank: { enabled: false, model: 'amazon.rerank-v1:0', topN: 50 } }),
     answer: z
       .object({
         model: z.string().default('anthropic.claude-3-5-haiku-20241022-v1:0'),
@@ -85,7 +98,17 @@ export const configSchema = z
         contextTokens: z.number().int().positive().default(200_000),
         /** Cap on source tokens per prompt, whatever the model could take (cost control). */
         maxSourceTokens: z.number().int().positive().default(6_000),
-        guardrail: z.object({ id: z.string(), version: z.string() }).optional(),
+        /** A Bedrock guardrail on every answer (Converse guardrailConfig); `checkInput` also screens each question with ApplyGuardrail before retrieval. */
+        guardrail: z
+          .object({
+            id: z.string().min(1),
+            version: z.string().min(1),
+            trace: z.enum(['enabled', 'enabled_full', 'disabled']).default('enabled'),
+            checkInput: z.boolean().default(false),
+          })
+          .optional(),
+        /** Converse cache points after the system prompt and the conversation's history, where the model supports it. */
+        promptCaching: z.boolean().default(true),
         /** Replace emails, phones, card numbers, IPs, IBANs and SSNs by placeholders in all Bedrock is sent (chat and embeddings). */
         redactPii: z.boolean().default(false),
         /** Repeated questions answered from <kbDir>/answer-cache.sqlite, until the index changes or the TTL passes. */
@@ -98,7 +121,7 @@ export const configSchema = z
           .default({ enabled: false, ttlSeconds: 86_400, maxEntries: 1_000 }),
       })
       .default({
-        model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000, redactPii: false,
+        model: 'anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 1024, temperature: 0.2, contextTokens: 200_000, maxSourceTokens: 6_000, promptCaching: true, redactPii: false,
         cache: { enabled: false, ttlSeconds: 86_400, maxEntries: 1_000 },
       }),
     bedrock: z
@@ -163,9 +186,17 @@ const ENV: Array<[string, string, (v: string) => unknown]> = [
   ['KB_VECTOR_WEIGHT', 'retrieval.vectorWeight', Number],
   ['KB_KEYWORD_WEIGHT', 'retrieval.keywordWeight', Number],
   ['KB_MIN_COVERAGE', 'retrieval.minCoverage', Number],
+  ['KB_RERANK', 'retrieval.rerank.enabled', parseBoolean],
+  ['KB_RERANK_MODEL', 'retrieval.rerank.model', String],
+  ['KB_RERANK_TOP_N', 'retrieval.rerank.topN', Number],
+  ['KB_RERANK_REGION', 'retrieval.rerank.region', String],
   ['KB_CHAT_MODEL', 'answer.model', String],
   ['KB_MAX_TOKENS', 'answer.maxTokens', Number],
   ['KB_TEMPERATURE', 'answer.temperature', Number],
+  ['KB_PROMPT_CACHING', 'answer.promptCaching', parseBoolean],
+  ['KB_GUARDRAIL_ID', 'answer.guardrail.id', String],
+  ['KB_GUARDRAIL_VERSION', 'answer.guardrail.version', String],
+  ['KB_GUARDRAIL_CHECK_INPUT', 'answer.guardrail.checkInput', parseBoolean],
   ['KB_REDACT_PII', 'answer.redactPii', parseBoolean],
   ['KB_ANSWER_CACHE', 'answer.cache.enabled', parseBoolean],
   ['KB_ANSWER_CACHE_TTL_SECONDS', 'answer.cache.ttlSeconds', Number],
@@ -228,6 +259,7 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
+  checkRerankConfig(config);
   config.kbDir = resolve(cwd, config.kbDir);
   config.roots = config.roots.map((r) => resolve(cwd, r));
   return {

@@ -144,9 +144,13 @@ export interface Citation {
 }
 
 export interface Usage {
+  /** Input tokens billed at the input price (prompt-cache tokens are counted apart). */
   inputTokens: number;
   outputTokens: number;
   embeddingTokens: number;
+  /** Prompt-cache tokens read and written, when the model reported them (priced at the cache rates). */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
 }
 
 export interface AnswerResult {
@@ -160,6 +164,17 @@ export interface AnswerResult {
   /** Citation markers the model wrote that pointed to no source and were removed. */
   removedMarkers?: number;
   model: string;
+  /** Set when a Bedrock guardrail intervened: `answer` is then the guardrail's message. */
+  guardrail?: GuardrailIntervention;
+}
+
+/** A guardrail's intervention: where it struck and why, from the guardrail's own assessment. */
+export interface GuardrailIntervention {
+  action: 'intervened';
+  /** The question (and the sources sent with it), or the model's answer. */
+  source: 'input' | 'output';
+  /** What the assessment says it blocked, e.g. 'denied word "project-x"; denied topic "Legal advice"'. */
+  reason: string;
 }
 
 export interface ChatTurn {

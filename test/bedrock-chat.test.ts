@@ -188,15 +188,15 @@ describe('Bedrock chat through the emulator (real SDK, HTTP/2)', () => {
     const body = recordedBody();
     expect(body.inferenceConfig).toEqual({ maxTokens: 300, temperature: 0, topP: 0.9, stopSequences: ['\n\nHuman:'] });
     expect(body.additionalModelRequestFields).toEqual({ top_k: 7 });
-    expect(body.guardrailConfig).toEqual({ guardrailIdentifier: 'gr-abc123', guardrailVersion: '2' });
+    expect(body.guardrailConfig).toEqual({ guardrailIdentifier: 'gr-abc123', guardrailVersion: '2', trace: 'enabled' });
   });
 
   it('sends configured top_k and guardrail when the request sets none', async () => {
-    const { answerer } = setup({ topK: 40, guardrail: { id: 'gr-cfg', version: 'DRAFT' } });
+    const { answerer } = setup({ topK: 40, guardrail: { id: 'gr-cfg', version: 'DRAFT', trace: 'enabled_full', checkInput: false } });
     await answerer.answer({ question: 'How much paid time off do employees get?', sources });
     const body = recordedBody();
     expect(body.additionalModelRequestFields).toEqual({ top_k: 40 });
-    expect(body.guardrailConfig).toEqual({ guardrailIdentifier: 'gr-cfg', guardrailVersion: 'DRAFT' });
+    expect(body.guardrailConfig).toEqual({ guardrailIdentifier: 'gr-cfg', guardrailVersion: 'DRAFT', trace: 'enabled_full' });
   });
 
   it('keeps a prompt injection inside its source block and the system prompt unchanged', async () => {

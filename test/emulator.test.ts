@@ -108,7 +108,7 @@ describe('embedding models over InvokeModel', () => {
     expect(out.inputTextTokenCount).toBe(Math.ceil(3 * 1.3));
     expect(out.embeddingsByType).toEqual({ float: embedding });
     expect(emulator.requests).toEqual([
-      { route: 'invoke', modelId: TITAN_V2, body: { inputText: 'annual leave policy', dimensions: 512, normalize: true }, auth: 'sigv4', status: 200 },
+      { route: 'invoke', modelId: TITAN_V2, path: `/model/${encodeURIComponent(TITAN_V2)}/invoke`, at: expect.any(String), body: { inputText: 'annual leave policy', dimensions: 512, normalize: true }, auth: 'sigv4', status: 200 },
     ]);
   });
 

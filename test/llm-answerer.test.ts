@@ -185,8 +185,8 @@ describe('createLlmAnswerer.rewriteQuery', () => {
 
   it('asks the model for a standalone query and returns it with its tokens', async () => {
     const double = recordingChat({ text: 'Query: "notice period for contractors"\n', inputTokens: 80, outputTokens: 7 });
-    const guardrail = { id: 'gr', version: '1' };
-    const answerer = createLlmAnswerer({ chat: double.chat, config: config({ guardrail }) });
+    const guardrail = { id: 'gr', version: '1', trace: 'enabled' as const };
+    const answerer = createLlmAnswerer({ chat: double.chat, config: config({ guardrail: { ...guardrail, checkInput: false } }) });
     const rewritten = await answerer.rewriteQuery('And for contractors?', history);
     expect(rewritten).toMatchObject({ query: 'notice period for contractors', inputTokens: 80, outputTokens: 7 });
     expect(rewritten.costUsd).toBeGreaterThan(0); // priced like any other call of the configured model

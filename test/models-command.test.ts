@@ -61,7 +61,8 @@ describe('kb models', () => {
     const ran = await kb(['models', '--json'], { KB_PROVIDER: 'bedrock', AWS_REGION: 'us-east-1', KB_BEDROCK_ENDPOINT: emulator.url });
     const out = JSON.parse(ran.stdout) as { models: Row[] };
     const unavailable = out.models.filter((m) => m.available === false).map((m) => m.id);
-    expect(unavailable).toEqual([]);
+    // Bedrock Rerank is not offered in us-east-1.
+    expect(unavailable).toEqual(['amazon.rerank-v1:0', 'cohere.rerank-v3-5:0']);
     expect(out.models.find((m) => m.id === 'anthropic.claude-3-7-sonnet-20250219-v1:0')).toMatchObject({ viaProfile: 'us.anthropic.claude-3-7-sonnet-20250219-v1:0' });
   });
 });

@@ -1,4 +1,6 @@
 import type { Retriever, RetrieveOptions } from '../retrieve/create-retriever.js';
+import type { RerankUsage } from '../models/reranker.js';
+import type { RerankedRetrievalResult, RerankRetrieveOptions } from '../retrieve/with-reranker.js';
 import type { AnswerResult, ChatTurn, Source } from '../types.js';
 import type { Answerer, AnswerParams } from './answerer.js';
 import { notFoundAnswer } from './not-found-answer.js';
@@ -15,6 +17,9 @@ export interface AnswerQuestionInput {
   topK?: number;
   filters?: RetrieveOptions['filters'];
   params?: AnswerParams;
+  /** Per request, for a retriever wrapped by withReranker: false skips the reranker, rerankTopN overrides its topN. */
+  rerank?: boolean;
+  rerankTopN?: number;
   /**
    * The refusal gate: least share of the question's (IDF-weighted) terms the best retrieved chunk must cover,
    * or the question is refused without an answerer call (calibrated default: src/retrieve/coverage-gate.ts).
@@ -28,6 +33,8 @@ export interface AnswerQuestionInput {
 
 export interface AnsweredQuestion extends AnswerResult {
   query: string;
+  /** The rerank call, when the retriever reranked: sources scored, billed queries, cost (already in `cost`). */
+  rerank?: RerankUsage;
   /** True when the answer came from the answer cache (no model call; usage and cost are zero). */
   cached?: boolean;
   timings: { retrieveMs: number; answerMs: number; totalMs: number };
@@ -40,6 +47,15 @@ export interface AnsweredQuestion extends AnswerResult {
 export async function answerQuestion(input: AnswerQuestionInput): Promise<AnsweredQuestion> {
   const t0 = performance.now();
   const { question, retriever, answerer, history = [], signal } = input;
+  // A question the guardrail blocks is answered with its message: nothing is retrieved, no model is called.
+  const blocked = await answerer.checkInput?.(question, signal);
+  if (blocked) {
+    const { message, ...guardrail } = blocked;
+    input.onSources?.([]);
+    input.onToken?.(message);
+    const ms = performance.now() - t0;
+    return { ...notFoundAnswer([], answerer.modelId), answer: message, guardrail, query: question, timings: { retrieveMs: 0, answerMs: ms, totalMs: ms } };
+  }
   let query = question;
   let rewriteTokens = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   if (history.length) {
@@ -47,7 +63,14 @@ export async function answerQuestion(input: AnswerQuestionInput): Promise<Answer
     query = rewritten.query;
     rewriteTokens = { inputTokens: rewritten.inputTokens, outputTokens: rewritten.outputTokens, costUsd: rewritten.costUsd ?? 0 };
   }
-  const retrieval = await retriever.retrieve(query, { ...(input.topK ? { topK: input.topK } : {}), ...(input.filters ? { filters: input.filters } : {}), ...(signal ? { signal } : {}) });
+  const options: RerankRetrieveOptions = {
+    ...(input.topK ? { topK: input.topK } : {}),
+    ...(input.filters ? { filters: input.filters } : {}),
+    ...(signal ? { signal } : {}),
+    ...(input.rerank !== undefined ? { rerank: input.rerank } : {}),
+    ...(input.rerankTopN !== undefined ? { rerankTopN: input.rerankTopN } : {}),
+  };
+  const retrieval: RerankedRetrievalResult = await retriever.retrieve(query, options);
   const t1 = performance.now();
   const best = Math.max(0, ...retrieval.chunks.map((c) => c.coverage));
   const sources: Source[] = retrieval.chunks
@@ -68,6 +91,12 @@ export async function answerQuestion(input: AnswerQuestionInput): Promise<Answer
       result.cost = { usd: (result.cost?.usd ?? 0) + retrieval.embedding.costUsd, byModel };
     }
   }
+  // So is the rerank call: priced per query, not per token.
+  if (retrieval.rerank?.costUsd) {
+    const byModel = { ...(result.cost?.byModel ?? {}) };
+    byModel[retrieval.rerank.model] = (byModel[retrieval.rerank.model] ?? 0) + retrieval.rerank.costUsd;
+    result.cost = { usd: (result.cost?.usd ?? 0) + retrieval.rerank.costUsd, byModel };
+  }
   result.usage.outputTokens += rewriteTokens.outputTokens;
   if (rewriteTokens.costUsd) {
     // The rewrite is a model call too: its cost belongs in the answer's cost.
@@ -76,5 +105,6 @@ export async function answerQuestion(input: AnswerQuestionInput): Promise<Answer
     result.cost = { usd: (result.cost?.usd ?? 0) + rewriteTokens.costUsd, byModel };
   }
   const t2 = performance.now();
-  return { ...result, query, timings: { retrieveMs: t1 - t0, answerMs: t2 - t1, totalMs: t2 - t0 } };
+  const rerank = retrieval.rerank ? { model: retrieval.rerank.model, documents: retrieval.rerank.documents, queries: retrieval.rerank.queries, attempts: retrieval.rerank.attempts, ...(retrieval.rerank.costUsd !== undefined ? { costUsd: retrieval.rerank.costUsd } : {}) } : undefined;
+  return { ...result, query, ...(rerank ? { rerank } : {}), timings: { retrieveMs: t1 - t0, answerMs: t2 - t1, totalMs: t2 - t0 } };
 }

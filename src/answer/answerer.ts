@@ -1,4 +1,5 @@
 import type { InferenceParams } from '../models/chat-model.js';
+import type { InputGuard } from '../models/bedrock-input-guard.js';
 import type { AnswerResult, ChatTurn, Source } from '../types.js';
 
 /** Per-request inference parameters; unset fields fall back to config. */
@@ -19,6 +20,8 @@ export interface AnswerInput {
 export interface Answerer {
   readonly modelId: string;
   answer(input: AnswerInput): Promise<AnswerResult>;
+  /** A guardrail's check of the question before retrieval (answer.guardrail.checkInput); undefined: it passed. */
+  checkInput?: InputGuard;
   /** A standalone search query for a follow-up question, from the conversation so far. */
   rewriteQuery(question: string, history: ChatTurn[], signal?: AbortSignal): Promise<{ query: string; inputTokens: number; outputTokens: number; costUsd?: number }>;
 }

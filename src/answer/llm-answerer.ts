@@ -1,10 +1,12 @@
 import { priceFor, type KbConfig } from '../config.js';
-import type { ChatFn } from '../models/chat-model.js';
+import type { ChatFn, CountTokensFn } from '../models/chat-model.js';
+import { costOf } from '../models/model-price.js';
 import { estimateTokens } from '../text/estimate-tokens.js';
 import type { AnswerResult, ChatTurn } from '../types.js';
 import type { AnswerInput, AnswerParams, Answerer } from './answerer.js';
 import { buildGroundedPrompt, buildRewritePrompt, isNotFoundAnswer } from './build-grounded-prompt.js';
 import { checkSupport } from './check-support.js';
+import { fitPromptToBudget } from './fit-prompt-to-budget.js';
 import { notFoundAnswer } from './not-found-answer.js';
 import { parseCitations } from './parse-citations.js';
 import { renumberCitations } from './renumber-citations.js';
@@ -19,24 +21,26 @@ export interface LlmAnswererOptions {
   config: Pick<KbConfig, 'answer' | 'prices'> & { bedrock?: Pick<KbConfig['bedrock'], 'applicationProfiles'> };
   /** Recorded in results and used for prices; defaults to config.answer.model. */
   modelId?: string;
+  /** The provider's token count (a ChatModel's `countTokens`): prompts near the budget are packed to it. */
+  countTokens?: CountTokensFn;
 }
 
 const REWRITE_MAX_TOKENS = 120;
 
 /** An Answerer that asks a chat model for a cited answer grounded in the sources. */
-export function createLlmAnswerer({ chat, config, modelId = config.answer.model }: LlmAnswererOptions): Answerer {
+export function createLlmAnswerer({ chat, config, modelId = config.answer.model, countTokens }: LlmAnswererOptions): Answerer {
   const defaults = config.answer;
 
   async function answer({ question, sources, history = [], params: overrides, signal, onToken }: AnswerInput): Promise<AnswerResult> {
     const params = effectiveParams(defaults, overrides);
-    const prompt = buildGroundedPrompt({
-      question,
-      sources,
-      history,
+    const fitted = await fitPromptToBudget({
+      build: (contextTokens) => buildGroundedPrompt({ question, sources, history, contextTokens, maxOutputTokens: params.maxTokens, maxSourceTokens: defaults.maxSourceTokens }),
       contextTokens: defaults.contextTokens,
       maxOutputTokens: params.maxTokens,
-      maxSourceTokens: defaults.maxSourceTokens,
+      ...(countTokens ? { countTokens } : {}),
+      ...(signal ? { signal } : {}),
     });
+    const prompt = fitted.prompt;
     // Nothing to ground an answer in: saying so costs no model call.
     if (prompt.packedSources.length === 0) {
       const none = notFoundAnswer([], modelId);
@@ -58,24 +62,28 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model 
     const citations = numbered.citations;
     const blocked = reply.stopReason === 'guardrail_intervened';
     // A provider that reports no usage gets our estimate: a cost shown low is worse than one shown rough.
-    const inputTokens = reply.inputTokens || prompt.estimatedInputTokens;
+    const cache = { ...(reply.cacheReadTokens ? { cacheReadTokens: reply.cacheReadTokens } : {}), ...(reply.cacheWriteTokens ? { cacheWriteTokens: reply.cacheWriteTokens } : {}) };
+    const reported = reply.inputTokens > 0 || Object.keys(cache).length > 0;
+    const inputTokens = reported ? reply.inputTokens : (fitted.countedTokens ?? prompt.estimatedInputTokens);
     const outputTokens = reply.outputTokens || estimateTokens(reply.text);
-    const usd = costUsd(inputTokens, outputTokens);
+    const usd = costUsd({ inputTokens, outputTokens, ...cache });
     return {
       answer: numbered.answer,
       found: !blocked && !(citations.length === 0 && isNotFoundAnswer(parsed.text)),
       citations,
       sources: numbered.sources,
-      usage: { inputTokens, outputTokens, embeddingTokens: 0 },
+      usage: { inputTokens, outputTokens, embeddingTokens: 0, ...cache },
       ...(usd !== undefined ? { cost: { usd, byModel: { [modelId]: usd } } } : {}),
       ...(parsed.removedMarkers > 0 ? { removedMarkers: parsed.removedMarkers } : {}),
       model: modelId,
+      ...(blocked ? { guardrail: reply.guardrail ?? { action: 'intervened' as const, source: 'input' as const, reason: 'The guardrail intervened (no trace was returned).' } } : {}),
     };
   }
 
-  function costUsd(inputTokens: number, outputTokens: number): number | undefined {
+  /** Cache tokens at the catalogue's (or kb.config.json's) cache prices. */
+  function costUsd(usage: Parameters<typeof costOf>[1]): number | undefined {
     const price = priceFor(config, modelId);
-    return price ? (inputTokens / 1000) * price.inputPer1k + (outputTokens / 1000) * price.outputPer1k : undefined;
+    return price ? costOf(price, usage) : undefined;
   }
 
   async function rewriteQuery(question: string, history: ChatTurn[], signal?: AbortSignal) {
@@ -85,11 +93,13 @@ export function createLlmAnswerer({ chat, config, modelId = config.answer.model 
     const params: AnswerParams = {
       maxTokens: REWRITE_MAX_TOKENS,
       temperature: 0,
-      ...(defaults.guardrail ? { guardrail: defaults.guardrail } : {}),
+      ...(defaults.guardrail ? { guardrail: { id: defaults.guardrail.id, version: defaults.guardrail.version, trace: defaults.guardrail.trace } } : {}),
     };
     const reply = await chat({ ...prompt, params, ...(signal ? { signal } : {}) });
-    const usd = costUsd(reply.inputTokens, reply.outputTokens);
-    return { query: cleanQuery(reply.text) || question.trim(), inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, ...(usd !== undefined ? { costUsd: usd } : {}) };
+    const usd = costUsd({ inputTokens: reply.inputTokens, outputTokens: reply.outputTokens });
+    // A guardrail's message is no search query: search with the question, and let the answer call report the intervention.
+    const rewritten = reply.stopReason === 'guardrail_intervened' ? '' : cleanQuery(reply.text);
+    return { query: rewritten || question.trim(), inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, ...(usd !== undefined ? { costUsd: usd } : {}) };
   }
 
   return { modelId, answer, rewriteQuery };
@@ -103,7 +113,7 @@ export function effectiveParams(defaults: KbConfig['answer'], overrides: AnswerP
     ...(defaults.topP !== undefined ? { topP: defaults.topP } : {}),
     ...(defaults.topK !== undefined ? { topK: defaults.topK } : {}),
     ...(defaults.stopSequences ? { stopSequences: defaults.stopSequences } : {}),
-    ...(defaults.guardrail ? { guardrail: defaults.guardrail } : {}),
+    ...(defaults.guardrail ? { guardrail: { id: defaults.guardrail.id, version: defaults.guardrail.version, trace: defaults.guardrail.trace } } : {}),
     ...set,
     maxTokens: set.maxTokens ?? defaults.maxTokens,
   };

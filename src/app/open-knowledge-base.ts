@@ -6,6 +6,7 @@ import { createEmbedder } from '../models/create-embedder.js';
 import type { Embedder } from '../models/embedder.js';
 import { createRetriever, type Retriever } from '../retrieve/create-retriever.js';
 import { defaultWeights } from '../retrieve/default-weights.js';
+import { withReranker } from '../retrieve/with-reranker.js';
 import type { KbStore } from '../store/kb-store.js';
 import { openKbStore } from '../store/open-kb-store.js';
 import { storeLocation } from './store-location.js';
@@ -41,7 +42,7 @@ export async function openKnowledgeBase(config: LoadedConfig, { create = false, 
   try {
     const weights = defaultWeights(embedder);
     const price = embedder.capabilities.costsTokens ? priceFor(config, embedder.modelId) : undefined;
-    const retriever = createRetriever({
+    const fused = createRetriever({
       store,
       embedder,
       settings: {
@@ -52,6 +53,10 @@ export async function openKnowledgeBase(config: LoadedConfig, { create = false, 
         ...(price ? { embeddingPricePer1k: price.inputPer1k } : {}),
       },
     });
+    // retrieval.rerank: the fused top N reranked by Bedrock Rerank (checked by loadConfig already); the
+    // agent-runtime SDK is loaded only then.
+    const reranker = config.retrieval.rerank.enabled ? await (await import('../models/create-reranker.js')).createReranker(config) : undefined;
+    const retriever = reranker ? withReranker(fused, reranker, { topK: config.retrieval.topK, topN: config.retrieval.rerank.topN }) : fused;
     return { config, store, embedder, retriever, location, close: () => store.close() };
   } catch (error) {
     await store.close();

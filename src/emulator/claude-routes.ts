@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatRequest } from './chat-request.js';
+import { promptTokens } from './count-tokens-route.js';
 import { estimateTokens } from './estimate-tokens.js';
 import { encodeEvent } from './event-stream.js';
 import { fakeClaudeReply, splitIntoDeltas } from './fake-claude.js';
 
 export interface ChatReply {
   text: string;
-  stopReason: 'end_turn' | 'max_tokens';
+  stopReason: 'end_turn' | 'max_tokens' | 'guardrail_intervened';
+  /** Input tokens not read from or written to the prompt cache. */
   inputTokens: number;
   outputTokens: number;
+  /** Set when the request had cache points (Converse reports both then). */
+  cache?: { cacheReadInputTokens: number; cacheWriteInputTokens: number };
+  /** Converse's `trace` (the guardrail's assessments), when a traced guardrail was applied. */
+  trace?: unknown;
 }
 
 /** Options for the streaming answers. */
@@ -22,18 +28,18 @@ export interface StreamOptions {
 
 /** The fake model's answer, cut at `maxTokens` like a real model would be. */
 export function replyTo(request: ChatRequest): ChatReply {
-  const prompt = [request.system, ...request.turns.map((t) => t.content)].join('\n');
   let text = fakeClaudeReply(request);
   let stopReason: ChatReply['stopReason'] = 'end_turn';
   if (request.maxTokens !== undefined && estimateTokens(text) > request.maxTokens) {
     text = (text.match(/\S+/g) ?? []).slice(0, Math.floor(request.maxTokens / 1.3)).join(' ');
     stopReason = 'max_tokens';
   }
-  return { text, stopReason, inputTokens: estimateTokens(prompt), outputTokens: estimateTokens(text) };
+  return { text, stopReason, inputTokens: promptTokens(request), outputTokens: estimateTokens(text) };
 }
 
 function usage(reply: ChatReply) {
-  return { inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, totalTokens: reply.inputTokens + reply.outputTokens };
+  const cached = reply.cache ? reply.cache.cacheReadInputTokens + reply.cache.cacheWriteInputTokens : 0;
+  return { inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, totalTokens: reply.inputTokens + reply.outputTokens + cached, ...reply.cache };
 }
 
 /** The Converse response body. */
@@ -43,6 +49,7 @@ export function converseJson(reply: ChatReply, startedAt: number): unknown {
     stopReason: reply.stopReason,
     usage: usage(reply),
     metrics: { latencyMs: Date.now() - startedAt },
+    ...(reply.trace ? { trace: reply.trace } : {}),
   };
 }
 
@@ -55,7 +62,7 @@ export async function* converseStreamEvents(reply: ChatReply, options: StreamOpt
     ['messageStop', { stopReason: reply.stopReason }],
   ];
   yield* paced(events, options);
-  yield encodeEvent('metadata', { usage: usage(reply), metrics: { latencyMs: Date.now() - options.startedAt } });
+  yield encodeEvent('metadata', { usage: usage(reply), metrics: { latencyMs: Date.now() - options.startedAt }, ...(reply.trace ? { trace: reply.trace } : {}) });
 }
 
 /** The Anthropic messages response body InvokeModel returns for Claude. */

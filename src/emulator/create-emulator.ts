@@ -9,6 +9,10 @@ import { APPLICATION_PROFILE_ARN, isOfferedIn, resolveModelId } from '../models/
 import { listFoundationModels, listInferenceProfiles } from './control-plane-routes.js';
 import { answerModelCall, type Route } from './model-routes.js';
 import { sendJson, sendServiceError, type StreamEnd } from './send-response.js';
+import { applyGuardrail, type EmulatedGuardrail } from './guardrail-routes.js';
+import { createPromptCache } from './prompt-cache.js';
+import { NOT_JSON, parseJson, regionOf, rerankModelOf } from './read-request.js';
+import { answerRerank } from './rerank-route.js';
 import { accessDenied, ServiceError, validationError } from './service-error.js';
 import { checkAuthorization } from './sigv4-check.js';
 
@@ -41,6 +45,12 @@ export interface EmulatorOptions extends Partial<Faults> {
   deniedModels?: string[];
   /** Application inference-profile ARN -> the model it copies. */
   applicationProfiles?: Record<string, string>;
+  /** Most recent requests GET /_emulator/requests serves (default 200). */
+  maxServedRequests?: number;
+  /** Clock of the recorded requests' `at` and of the prompt cache's lifetime; injected by tests. */
+  now?: () => number;
+  /** Guardrails by id (Converse guardrailConfig, ApplyGuardrail); any other id denies DEFAULT_DENIED_WORD. */
+  guardrails?: Record<string, EmulatedGuardrail>;
 }
 
 export interface Emulator {
@@ -58,14 +68,15 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const MODEL_ROUTE = /^\/model\/([^/?]+)\/(invoke|converse|converse-stream|invoke-with-response-stream)(?:\?.*)?$/;
-const NOT_JSON = Symbol('not JSON');
+const MODEL_ROUTE = /^\/model\/([^/?]+)\/(invoke|converse|converse-stream|invoke-with-response-stream|count-tokens)(?:\?.*)?$/;
+const GUARDRAIL_ROUTE = /^\/guardrail\/([^/?]+)\/version\/([^/?]+)\/apply(?:\?.*)?$/;
 
 /**
  * A Bedrock-runtime-compatible server for offline development and tests: embeddings from the local hash
  * embedder, Claude answers quoted from the prompt's sources, SigV4/bearer checks, and injectable latency,
- * quota throttling and transient errors. Control endpoints: GET /_emulator/stats, POST /_emulator/faults,
- * POST /_emulator/reset.
+ * quota throttling and transient errors; Rerank at POST /rerank, CountTokens, prompt caching, guardrails (Converse
+ * guardrailConfig and ApplyGuardrail). Control endpoints: GET /_emulator/stats,
+ * GET /_emulator/requests (the last maxServedRequests bodies received), POST /_emulator/faults, POST /_emulator/reset.
  */
 export async function startEmulator({
   port = 0,
@@ -77,23 +88,26 @@ export async function startEmulator({
   region: defaultRegion = 'us-east-1',
   deniedModels = [],
   applicationProfiles = {},
+  maxServedRequests = 200,
+  now = Date.now,
+  guardrails = {},
   ...faultOptions
 }: EmulatorOptions = {}): Promise<Emulator> {
   const injector = createFaultInjector({ latencyMs: 0, rpm: 0, throttleRate: 0, errorRate: 0, ...parseFaults(faultOptions) }, seed);
   const streamEnds = new EventEmitter();
   const stats = emptyStats();
   const requests: RecordedRequest[] = [];
+  const promptCache = createPromptCache(now);
   const reset = () => {
     Object.assign(stats, emptyStats());
     requests.length = 0;
+    promptCache.clear();
     injector.reset();
   };
 
   async function handleModelCall(req: EmulatorRequest, res: EmulatorResponse, route: Route, modelId: string, raw: Uint8Array): Promise<void> {
     const body = parseJson(raw);
-    const record: RecordedRequest = { route, modelId, body: body === NOT_JSON ? Buffer.from(raw).toString('utf8') : body, auth: undefined, status: 0 };
-    requests.push(record);
-    if (requests.length > maxRecordedRequests) requests.splice(0, requests.length - maxRecordedRequests);
+    const record = recordRequest(req, route, modelId, body, raw);
     countRequest(stats, route, modelId);
     try {
       record.auth = await checkAuthorization({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: raw }, { secrets });
@@ -110,20 +124,59 @@ export async function startEmulator({
       if (fault) throw fault;
       if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
       record.status = 200;
-      const streamed = await answerModelCall({ res, route, family, modelId, body, stats, streamDelayMs });
+      const streamed = await answerModelCall({ res, route, model: resolved.model, modelId, body, stats, streamDelayMs, promptCache, guardrails });
       if (streamed) {
         if (streamed.cancelled) stats.streamsCancelled++;
         streamEnds.emit('end', streamed);
       }
     } catch (error) {
-      const serviceError = error instanceof ServiceError ? error : new ServiceError('InternalServerException', 500, String(error));
-      record.status = serviceError.httpStatus;
-      if (serviceError.type === 'ThrottlingException') stats.throttled++;
-      else stats.errors++;
-      if (!res.headersSent) sendServiceError(res, serviceError);
-      else res.destroy();
+      fail(res, record, error);
     }
   }
+
+  function recordRequest(req: EmulatorRequest, route: string, modelId: string, body: unknown, raw: Uint8Array): RecordedRequest {
+    const record: RecordedRequest = { route, modelId, path: (req.url ?? '/').split('?')[0]!, at: new Date(now()).toISOString(), body: body === NOT_JSON ? Buffer.from(raw).toString('utf8') : body, auth: undefined, status: 0 };
+    requests.push(record);
+    if (requests.length > maxRecordedRequests) requests.splice(0, requests.length - maxRecordedRequests);
+    return record;
+  }
+
+  function fail(res: EmulatorResponse, record: RecordedRequest, error: unknown): void {
+    const serviceError = error instanceof ServiceError ? error : new ServiceError('InternalServerException', 500, String(error));
+    record.status = serviceError.httpStatus;
+    if (serviceError.type === 'ThrottlingException') stats.throttled++;
+    else stats.errors++;
+    if (!res.headersSent) sendServiceError(res, serviceError);
+    else res.destroy();
+  }
+
+  /**
+   * A JSON operation other than a model call: Rerank (Agents for Amazon Bedrock runtime, scored by term overlap)
+   * and ApplyGuardrail. Recorded, authenticated and fault-injected like model calls.
+   */
+  async function handleOperation(req: EmulatorRequest, res: EmulatorResponse, raw: Uint8Array, route: string, target: (body: unknown) => string, answer: (body: unknown) => unknown): Promise<void> {
+    const body = parseJson(raw);
+    const record = recordRequest(req, route, body === NOT_JSON ? '' : target(body), body, raw);
+    countRequest(stats, route, record.modelId);
+    try {
+      record.auth = await checkAuthorization({ method: 'POST', url: req.url ?? '/', headers: req.headers, body: raw }, { secrets });
+      if (injector.faults.latencyMs > 0) await sleep(injector.faults.latencyMs);
+      const fault = injector.check();
+      if (fault) throw fault;
+      if (body === NOT_JSON) throw validationError('Malformed input request, please reformat your input and try again.');
+      const json = answer(body);
+      record.status = 200;
+      sendJson(res, 200, json);
+    } catch (error) {
+      fail(res, record, error);
+    }
+  }
+
+  const rerank = (req: EmulatorRequest) => (body: unknown) => {
+    const out = answerRerank(body, regionOf(req, defaultRegion));
+    stats.rerankedSources += out.documents;
+    return out.json;
+  };
 
   async function handleCatalog(req: EmulatorRequest, res: EmulatorResponse, path: string): Promise<void> {
     try {
@@ -141,6 +194,7 @@ export async function startEmulator({
 
   function handleControl(res: EmulatorResponse, method: string, path: string, raw: Uint8Array): void {
     if (method === 'GET' && path === '/_emulator/stats') return sendJson(res, 200, { ...stats, faults: injector.faults });
+    if (method === 'GET' && path === '/_emulator/requests') return sendJson(res, 200, { requests: requests.slice(-maxServedRequests) });
     if (method === 'POST' && path === '/_emulator/reset') {
       reset();
       return sendJson(res, 200, { ok: true });
@@ -161,6 +215,12 @@ export async function startEmulator({
       const match = MODEL_ROUTE.exec(path);
       if (path.startsWith('/_emulator/')) return handleControl(res, req.method ?? 'GET', path.split('?')[0]!, raw);
       if (req.method === 'GET' && (path.startsWith('/foundation-models') || path.startsWith('/inference-profiles'))) return handleCatalog(req, res, path);
+      if (req.method === 'POST' && path.split('?')[0] === '/rerank') return handleOperation(req, res, raw, 'rerank', rerankModelOf, rerank(req));
+      const guard = req.method === 'POST' ? GUARDRAIL_ROUTE.exec(path) : null;
+      if (guard) {
+        const [id, version] = [decodeURIComponent(guard[1]!), decodeURIComponent(guard[2]!)];
+        return handleOperation(req, res, raw, 'apply-guardrail', () => id, (body) => applyGuardrail(id, version, body, guardrails));
+      }
       if (!match || req.method !== 'POST') {
         return sendServiceError(res, new ServiceError('UnknownOperationException', 404, `No operation at ${req.method} ${path}`));
       }
@@ -189,19 +249,4 @@ function parseFaults(partial: Partial<Faults>): Partial<Faults> {
   const parsed = faultsSchema.safeParse(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)));
   if (!parsed.success) throw new UsageError(`Invalid emulator faults: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
-}
-
-function parseJson(raw: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(raw).toString('utf8'));
-  } catch {
-    return NOT_JSON;
-  }
-}
-
-/** The region a request was signed for (SigV4 credential scope), else the emulator's. */
-function regionOf(req: EmulatorRequest, fallback: string): string {
-  const auth = req.headers.authorization;
-  const scope = typeof auth === 'string' ? /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(auth) : null;
-  return scope?.[1] ?? fallback;
 }

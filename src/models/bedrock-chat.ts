@@ -1,10 +1,12 @@
-import { ConverseStreamCommand, type BedrockRuntimeClient, type ConverseStreamCommandInput } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseStreamCommand, CountTokensCommand, type BedrockRuntimeClient, type ConverseStreamCommandInput, type GuardrailTraceAssessment } from '@aws-sdk/client-bedrock-runtime';
 import type { KbConfig } from '../config.js';
 import { isAbortError } from '../errors.js';
 import { createBedrockClient } from './bedrock-client.js';
 import { type BedrockCallContext, toModelCallError } from './bedrock-errors.js';
-import type { ChatModel, ChatReply, ChatRequest, InferenceParams } from './chat-model.js';
-import { resolveModelId } from './model-catalog.js';
+import type { ChatModel, ChatReply, ChatRequest, CountTokensFn, InferenceParams } from './chat-model.js';
+import { estimateTokens } from '../text/estimate-tokens.js';
+import { interventionFromTrace } from './guardrail-reason.js';
+import { APPLICATION_PROFILE_ARN, resolveModelId } from './model-catalog.js';
 import { retryModelCall, type RetryContext } from './retry-model-call.js';
 import { retryPolicyFor } from './retry-policy-for.js';
 
@@ -27,6 +29,9 @@ export function createBedrockChatModel({ config, client, retry = {} }: BedrockCh
   const modelId = answer.model;
   const context: BedrockCallContext = { modelId, kind: 'chat', ...(bedrock.region ? { region: bedrock.region } : {}), ...(bedrock.endpoint ? { endpoint: bedrock.endpoint } : {}) };
   const policy = retryPolicyFor(bedrock);
+  const catalogued = resolveModelId(APPLICATION_PROFILE_ARN.test(modelId) ? (bedrock.applicationProfiles[modelId] ?? modelId) : modelId)?.model;
+  // Prompt caching where the catalogue says the model has it, unless answer.promptCaching is off.
+  const cache = answer.promptCaching !== false ? catalogued?.promptCache : undefined;
 
   async function chat(request: ChatRequest): Promise<ChatReply> {
     let sentText = false;
@@ -34,7 +39,7 @@ export function createBedrockChatModel({ config, client, retry = {} }: BedrockCh
       sentText = true;
       request.onToken?.(piece);
     };
-    const { value } = await retryModelCall(() => streamOnce(sdk, { ...request, onToken }, modelId, context), {
+    const { value } = await retryModelCall(() => streamOnce(sdk, converseInput(modelId, request, cache), { ...request, onToken }, context), {
       ...retry,
       policy,
       canRetry: () => !sentText,
@@ -42,15 +47,31 @@ export function createBedrockChatModel({ config, client, retry = {} }: BedrockCh
     });
     return value;
   }
-  return { modelId, chat };
+  // CountTokens (POST /model/{modelId}/count-tokens) is free; it counts the same system and messages Converse gets.
+  // It takes a foundation-model id, not an inference profile: the profile's model is counted.
+  const countTokens: CountTokensFn = async (prompt, signal) => {
+    const { system, messages } = converseInput(modelId, { ...prompt, params: {} });
+    const once = async () => {
+      try {
+        const out = await sdk.send(new CountTokensCommand({ modelId: catalogued?.id ?? modelId, input: { converse: { system, messages } } }), signal ? { abortSignal: signal } : {});
+        return out.inputTokens ?? 0;
+      } catch (error) {
+        if (signal?.aborted) throw isAbortError(error) ? error : abortError(signal);
+        throw toModelCallError(error, context);
+      }
+    };
+    return (await retryModelCall(once, { ...retry, policy, ...(signal ? { signal } : {}) })).value;
+  };
+  return { modelId, chat, ...(catalogued?.countTokens ? { countTokens } : {}) };
 }
 
-async function streamOnce(sdk: BedrockRuntimeClient, request: ChatRequest, modelId: string, context: BedrockCallContext): Promise<ChatReply> {
+async function streamOnce(sdk: BedrockRuntimeClient, input: ConverseStreamCommandInput, request: ChatRequest, context: BedrockCallContext): Promise<ChatReply> {
   const { signal } = request;
   const reply: ChatReply = { text: '', inputTokens: 0, outputTokens: 0 };
   let callerError: unknown;
+  let trace: GuardrailTraceAssessment | undefined;
   try {
-    const response = await sdk.send(new ConverseStreamCommand(converseInput(modelId, request)), signal ? { abortSignal: signal } : {});
+    const response = await sdk.send(new ConverseStreamCommand(input), signal ? { abortSignal: signal } : {});
     for await (const event of response.stream ?? []) {
       const piece = event.contentBlockDelta?.delta?.text;
       if (piece) {
@@ -63,6 +84,7 @@ async function streamOnce(sdk: BedrockRuntimeClient, request: ChatRequest, model
         }
       }
       if (event.messageStop?.stopReason) reply.stopReason = event.messageStop.stopReason;
+      if (event.metadata?.trace?.guardrail) trace = event.metadata.trace.guardrail;
       const usage = event.metadata?.usage;
       if (usage) {
         reply.inputTokens = usage.inputTokens ?? 0;
@@ -81,19 +103,37 @@ async function streamOnce(sdk: BedrockRuntimeClient, request: ChatRequest, model
     if (error === callerError) throw error;
     throw toModelCallError(error, context);
   }
+  if (reply.stopReason === 'guardrail_intervened') reply.guardrail = interventionFromTrace(trace);
   return reply;
 }
 
-/** Our request as a ConverseStream input: Anthropic's top_k goes in additionalModelRequestFields, as Converse has none. */
-export function converseInput(modelId: string, { system, messages, params }: Pick<ChatRequest, 'system' | 'messages' | 'params'>): ConverseStreamCommandInput {
+/**
+ * Our request as a ConverseStream input: Anthropic's top_k goes in additionalModelRequestFields, as Converse has
+ * none. With `cache`, cache points mark the stable prefix (see cachePoints).
+ */
+export function converseInput(modelId: string, { system, messages, params }: Pick<ChatRequest, 'system' | 'messages' | 'params'>, cache?: { minTokens: number }): ConverseStreamCommandInput {
+  const points = cache ? cachePoints(system, messages, cache.minTokens) : { afterSystem: false, afterTurn: -1 };
+  const CACHE_POINT = { cachePoint: { type: 'default' as const } };
   return {
     modelId,
-    system: [{ text: system }],
-    messages: messages.map((turn) => ({ role: turn.role, content: [{ text: turn.content }] })),
+    system: [{ text: system }, ...(points.afterSystem ? [CACHE_POINT] : [])],
+    messages: messages.map((turn, i) => ({ role: turn.role, content: [{ text: turn.content }, ...(i === points.afterTurn ? [CACHE_POINT] : [])] })),
     inferenceConfig: inferenceConfig(params),
     ...(params.topK !== undefined ? { additionalModelRequestFields: topKField(modelId, params.topK) } : {}),
-    ...(params.guardrail ? { guardrailConfig: { guardrailIdentifier: params.guardrail.id, guardrailVersion: params.guardrail.version } } : {}),
+    ...(params.guardrail ? { guardrailConfig: { guardrailIdentifier: params.guardrail.id, guardrailVersion: params.guardrail.version, trace: params.guardrail.trace ?? 'enabled' } } : {}),
   };
+}
+
+/**
+ * Where prompt-cache points go: after the system prompt, and after the last turn of history (the turns before the
+ * question, which a follow-up question repeats), each only when the prefix up to it reaches the model's minimum
+ * (a shorter prefix is not cached, and a cache write costs more than plain input). Estimated at chars/4.
+ */
+export function cachePoints(system: string, messages: ChatRequest['messages'], minTokens: number): { afterSystem: boolean; afterTurn: number } {
+  const systemTokens = estimateTokens(system);
+  const lastHistory = messages.length - 2;
+  const historyTokens = messages.slice(0, Math.max(0, lastHistory + 1)).reduce((sum, t) => sum + estimateTokens(t.content), 0);
+  return { afterSystem: systemTokens >= minTokens, afterTurn: lastHistory >= 0 && systemTokens + historyTokens >= minTokens ? lastHistory : -1 };
 }
 
 function inferenceConfig(params: InferenceParams) {

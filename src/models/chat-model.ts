@@ -1,4 +1,5 @@
 import type { ChatTurn } from '../types.js';
+import type { GuardrailIntervention } from './guardrail-reason.js';
 
 /** Inference parameters of one chat call; unset fields are the model's defaults. */
 export interface InferenceParams {
@@ -7,7 +8,8 @@ export interface InferenceParams {
   topP?: number;
   topK?: number;
   stopSequences?: string[];
-  guardrail?: { id: string; version: string };
+  /** A Bedrock guardrail; its trace is asked for ('enabled' unless said), so an intervention can say why. */
+  guardrail?: { id: string; version: string; trace?: 'enabled' | 'enabled_full' | 'disabled' };
 }
 
 /** One chat call in our own types: what the answer layer sends to any chat model. */
@@ -32,12 +34,19 @@ export interface ChatReply {
   cacheWriteTokens?: number;
   /** Provider stop reason, e.g. "end_turn", "max_tokens", "guardrail_intervened". */
   stopReason?: string;
+  /** Set when a guardrail intervened: `text` is then the guardrail's message, not the model's. */
+  guardrail?: GuardrailIntervention;
 }
 
 export type ChatFn = (request: ChatRequest) => Promise<ChatReply>;
+
+/** Input tokens the model would bill for this system prompt and these turns, counted by the provider. */
+export type CountTokensFn = (prompt: Pick<ChatRequest, 'system' | 'messages'>, signal?: AbortSignal) => Promise<number>;
 
 /** A chat model behind the seam: Bedrock Converse today (Claude, Nova), a recording double in tests. */
 export interface ChatModel {
   readonly modelId: string;
   chat: ChatFn;
+  /** Present when the catalogue says the provider counts this model's tokens (Bedrock CountTokens). */
+  countTokens?: CountTokensFn;
 }

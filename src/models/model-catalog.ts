@@ -7,8 +7,8 @@
  * availability and change often; `kb models` with provider bedrock asks the account, which is authoritative.
  * Uncertain: exact region lists for the Claude 4.x models (offered mostly through profiles), and Titan V1 regions.
  */
-export type ModelFamily = 'local' | 'titan-v1' | 'titan-v2' | 'cohere' | 'anthropic' | 'nova';
-export type ModelKind = 'embedding' | 'chat';
+export type ModelFamily = 'local' | 'titan-v1' | 'titan-v2' | 'cohere' | 'anthropic' | 'nova' | 'amazon-rerank' | 'cohere-rerank';
+export type ModelKind = 'embedding' | 'chat' | 'rerank';
 /** Cross-region inference profile prefixes ("us.anthropic.claude-…"). */
 export const PROFILE_PREFIXES = ['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'global'] as const;
 export type ProfilePrefix = (typeof PROFILE_PREFIXES)[number];
@@ -19,6 +19,8 @@ export interface ModelPrice {
   outputPer1k: number;
   cacheReadPer1k?: number;
   cacheWritePer1k?: number;
+  /** Rerank models: USD per 1,000 queries (a query is up to RERANK_DOCUMENTS_PER_QUERY sources). */
+  per1kQueries?: number;
 }
 
 export interface CatalogModel {
@@ -40,6 +42,10 @@ export interface CatalogModel {
   regions: string[];
   /** Inference-profile prefixes under which the model is offered. */
   profiles: ProfilePrefix[];
+  /** Chat: Bedrock CountTokens counts this model's prompts (else the local estimate is used). */
+  countTokens?: boolean;
+  /** Chat: Converse prompt caching; a cache point only counts after a prefix of at least `minTokens`. */
+  promptCache?: { minTokens: number };
 }
 
 const US = ['us-east-1', 'us-east-2', 'us-west-2'];
@@ -47,12 +53,23 @@ const EU = ['eu-central-1', 'eu-west-1', 'eu-west-3'];
 const NOVA_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'us-gov-west-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3'];
 const TITAN_V2_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'us-gov-west-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-south-1', 'ap-southeast-2', 'ca-central-1', 'eu-central-1', 'eu-central-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1'];
 const COHERE_REGIONS = ['us-east-1', 'us-west-2', 'ap-northeast-1', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ca-central-1', 'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1'];
+// Rerank: "Supported Regions and models for reranking in Amazon Bedrock" (not us-east-1); pricing page: a query
+// counts up to 100 document chunks, more are billed as further queries. Uncertain: newer regions may offer it.
+const RERANK_REGIONS = ['us-west-2', 'ca-central-1', 'eu-central-1', 'ap-northeast-1'];
+/** Sources billed as one rerank query; a call with more counts as ceil(n / 100) queries. */
+export const RERANK_DOCUMENTS_PER_QUERY = 100;
 const CLAUDE_WINDOW = 200_000;
 const text = ['text'] as CatalogModel['modality'];
 const vision = ['text', 'image', 'document'] as CatalogModel['modality'];
 
-function claude(id: string, name: string, maxOutputTokens: number, price: ModelPrice, regions: string[], profiles: ProfilePrefix[]): CatalogModel {
-  return { id, name, family: 'anthropic', kind: 'chat', modality: vision, inputTokens: CLAUDE_WINDOW, contextTokens: CLAUDE_WINDOW, maxOutputTokens, price, regions, profiles };
+// CountTokens ("Count tokens before running inference"): Claude 3.5 Haiku and later on bedrock-runtime; uncertain
+// for the 4.x models offered only through profiles. Prompt caching ("Prompt caching for faster model inference"):
+// the minimum tokens per cache checkpoint is the model's (1,024 for most Claude models, 2,048 for 3.5 Haiku).
+const COUNTS = { countTokens: true } as const;
+const cache = (minTokens: number) => ({ promptCache: { minTokens } });
+
+function claude(id: string, name: string, maxOutputTokens: number, price: ModelPrice, regions: string[], profiles: ProfilePrefix[], extra: Partial<CatalogModel> = {}): CatalogModel {
+  return { id, name, family: 'anthropic', kind: 'chat', modality: vision, inputTokens: CLAUDE_WINDOW, contextTokens: CLAUDE_WINDOW, maxOutputTokens, price, regions, profiles, ...extra };
 }
 
 export const MODEL_CATALOG: readonly CatalogModel[] = [
@@ -66,19 +83,22 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
   claude('anthropic.claude-3-sonnet-20240229-v1:0', 'Claude 3 Sonnet', 4096, { inputPer1k: 0.003, outputPer1k: 0.015 }, ['us-east-1', 'us-west-2', 'ap-south-1', 'ap-southeast-2', 'ca-central-1', 'eu-west-1', 'eu-west-3', 'sa-east-1'], ['us', 'eu', 'apac']),
   claude('anthropic.claude-3-opus-20240229-v1:0', 'Claude 3 Opus', 4096, { inputPer1k: 0.015, outputPer1k: 0.075 }, ['us-west-2'], ['us']),
   // Regions uncertain: AWS lists us-west-2 in-region; us-east-1/us-east-2 may need the us. profile.
-  claude('anthropic.claude-3-5-haiku-20241022-v1:0', 'Claude 3.5 Haiku', 8192, { inputPer1k: 0.0008, outputPer1k: 0.004, cacheReadPer1k: 0.00008, cacheWritePer1k: 0.001 }, US, ['us']),
+  claude('anthropic.claude-3-5-haiku-20241022-v1:0', 'Claude 3.5 Haiku', 8192, { inputPer1k: 0.0008, outputPer1k: 0.004, cacheReadPer1k: 0.00008, cacheWritePer1k: 0.001 }, US, ['us'], { ...COUNTS, ...cache(2048) }),
   claude('anthropic.claude-3-5-sonnet-20240620-v1:0', 'Claude 3.5 Sonnet', 8192, { inputPer1k: 0.003, outputPer1k: 0.015 }, ['us-east-1', 'us-west-2', 'ap-northeast-1', 'ap-northeast-2', 'eu-central-1'], ['us', 'eu', 'apac']),
-  claude('anthropic.claude-3-5-sonnet-20241022-v2:0', 'Claude 3.5 Sonnet v2', 8192, { inputPer1k: 0.003, outputPer1k: 0.015, cacheReadPer1k: 0.0003, cacheWritePer1k: 0.00375 }, ['us-west-2', 'ap-southeast-2'], ['us', 'apac']),
-  claude('anthropic.claude-3-7-sonnet-20250219-v1:0', 'Claude 3.7 Sonnet', 64_000, { inputPer1k: 0.003, outputPer1k: 0.015, cacheReadPer1k: 0.0003, cacheWritePer1k: 0.00375 }, [], ['us', 'eu', 'apac']),
-  claude('anthropic.claude-sonnet-4-20250514-v1:0', 'Claude Sonnet 4', 64_000, { inputPer1k: 0.003, outputPer1k: 0.015, cacheReadPer1k: 0.0003, cacheWritePer1k: 0.00375 }, [], ['us', 'eu', 'apac', 'global']),
-  claude('anthropic.claude-opus-4-20250514-v1:0', 'Claude Opus 4', 32_000, { inputPer1k: 0.015, outputPer1k: 0.075, cacheReadPer1k: 0.0015, cacheWritePer1k: 0.01875 }, [], ['us']),
-  claude('anthropic.claude-sonnet-4-5-20250929-v1:0', 'Claude Sonnet 4.5', 64_000, { inputPer1k: 0.003, outputPer1k: 0.015, cacheReadPer1k: 0.0003, cacheWritePer1k: 0.00375 }, [], ['us', 'us-gov', 'eu', 'jp', 'au', 'global']),
-  claude('anthropic.claude-haiku-4-5-20251001-v1:0', 'Claude Haiku 4.5', 64_000, { inputPer1k: 0.001, outputPer1k: 0.005, cacheReadPer1k: 0.0001, cacheWritePer1k: 0.00125 }, [], ['us', 'eu', 'jp', 'au', 'global']),
+  claude('anthropic.claude-3-5-sonnet-20241022-v2:0', 'Claude 3.5 Sonnet v2', 8192, { inputPer1k: 0.003, outputPer1k: 0.015, cacheReadPer1k: 0.0003, cacheWritePer1k: 0.00375 }, ['us-west-2', 'ap-southeast-2'], ['us', 'apac'], { ...COUNTS, ...cache(1024) }),
+  claude('anthropic.claude-3-7-sonnet-20250219-v1:0', 'Claude 3.7 Sonnet', 64_000, { inputPer1k: 0.003, outputPer1k: 0.015, cacheReadPer1k: 0.0003, cacheWritePer1k: 0.00375 }, [], ['us', 'eu', 'apac'], { ...COUNTS, ...cache(1024) }),
+  claude('anthropic.claude-sonnet-4-20250514-v1:0', 'Claude Sonnet 4', 64_000, { inputPer1k: 0.003, outputPer1k: 0.015, cacheReadPer1k: 0.0003, cacheWritePer1k: 0.00375 }, [], ['us', 'eu', 'apac', 'global'], { ...COUNTS, ...cache(1024) }),
+  claude('anthropic.claude-opus-4-20250514-v1:0', 'Claude Opus 4', 32_000, { inputPer1k: 0.015, outputPer1k: 0.075, cacheReadPer1k: 0.0015, cacheWritePer1k: 0.01875 }, [], ['us'], { ...COUNTS, ...cache(1024) }),
+  claude('anthropic.claude-sonnet-4-5-20250929-v1:0', 'Claude Sonnet 4.5', 64_000, { inputPer1k: 0.003, outputPer1k: 0.015, cacheReadPer1k: 0.0003, cacheWritePer1k: 0.00375 }, [], ['us', 'us-gov', 'eu', 'jp', 'au', 'global'], { ...COUNTS, ...cache(1024) }),
+  claude('anthropic.claude-haiku-4-5-20251001-v1:0', 'Claude Haiku 4.5', 64_000, { inputPer1k: 0.001, outputPer1k: 0.005, cacheReadPer1k: 0.0001, cacheWritePer1k: 0.00125 }, [], ['us', 'eu', 'jp', 'au', 'global'], { ...COUNTS, ...cache(4096) }),
+
+  { id: 'amazon.rerank-v1:0', name: 'Amazon Rerank 1.0', family: 'amazon-rerank', kind: 'rerank', modality: text, inputTokens: 512, price: { inputPer1k: 0, outputPer1k: 0, per1kQueries: 1 }, regions: RERANK_REGIONS, profiles: [] },
+  { id: 'cohere.rerank-v3-5:0', name: 'Cohere Rerank 3.5', family: 'cohere-rerank', kind: 'rerank', modality: text, inputTokens: 4096, price: { inputPer1k: 0, outputPer1k: 0, per1kQueries: 2 }, regions: RERANK_REGIONS, profiles: [] },
 
   // Nova: https://aws.amazon.com/bedrock/pricing/ (cache reads are 75% off input).
-  { id: 'amazon.nova-micro-v1:0', name: 'Amazon Nova Micro', family: 'nova', kind: 'chat', modality: text, inputTokens: 128_000, contextTokens: 128_000, maxOutputTokens: 10_000, price: { inputPer1k: 0.000035, outputPer1k: 0.00014, cacheReadPer1k: 0.00000875 }, regions: NOVA_REGIONS, profiles: ['us', 'us-gov', 'eu', 'apac'] },
-  { id: 'amazon.nova-lite-v1:0', name: 'Amazon Nova Lite', family: 'nova', kind: 'chat', modality: ['text', 'image', 'video', 'document'], inputTokens: 300_000, contextTokens: 300_000, maxOutputTokens: 10_000, price: { inputPer1k: 0.00006, outputPer1k: 0.00024, cacheReadPer1k: 0.000015 }, regions: NOVA_REGIONS, profiles: ['us', 'us-gov', 'eu', 'apac'] },
-  { id: 'amazon.nova-pro-v1:0', name: 'Amazon Nova Pro', family: 'nova', kind: 'chat', modality: ['text', 'image', 'video', 'document'], inputTokens: 300_000, contextTokens: 300_000, maxOutputTokens: 10_000, price: { inputPer1k: 0.0008, outputPer1k: 0.0032, cacheReadPer1k: 0.0002 }, regions: NOVA_REGIONS, profiles: ['us', 'us-gov', 'eu', 'apac'] },
+  { id: 'amazon.nova-micro-v1:0', name: 'Amazon Nova Micro', family: 'nova', kind: 'chat', modality: text, inputTokens: 128_000, contextTokens: 128_000, maxOutputTokens: 10_000, price: { inputPer1k: 0.000035, outputPer1k: 0.00014, cacheReadPer1k: 0.00000875 }, regions: NOVA_REGIONS, profiles: ['us', 'us-gov', 'eu', 'apac'], ...cache(1000) },
+  { id: 'amazon.nova-lite-v1:0', name: 'Amazon Nova Lite', family: 'nova', kind: 'chat', modality: ['text', 'image', 'video', 'document'], inputTokens: 300_000, contextTokens: 300_000, maxOutputTokens: 10_000, price: { inputPer1k: 0.00006, outputPer1k: 0.00024, cacheReadPer1k: 0.000015 }, regions: NOVA_REGIONS, profiles: ['us', 'us-gov', 'eu', 'apac'], ...cache(1000) },
+  { id: 'amazon.nova-pro-v1:0', name: 'Amazon Nova Pro', family: 'nova', kind: 'chat', modality: ['text', 'image', 'video', 'document'], inputTokens: 300_000, contextTokens: 300_000, maxOutputTokens: 10_000, price: { inputPer1k: 0.0008, outputPer1k: 0.0032, cacheReadPer1k: 0.0002 }, regions: NOVA_REGIONS, profiles: ['us', 'us-gov', 'eu', 'apac'], ...cache(1000) },
 ];
 
 const BY_ID = new Map(MODEL_CATALOG.map((m) => [m.id, m]));

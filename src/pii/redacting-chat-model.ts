@@ -28,5 +28,17 @@ export function withPiiRedaction(model: ChatModel): ChatModel {
       if (tail && onToken) onToken(tail);
       return { ...reply, text: session.restore(reply.text) };
     },
+    // The count is of the redacted prompt, the one chat sends; the originals never reach CountTokens either.
+    ...(model.countTokens
+      ? {
+          countTokens: async (prompt, signal) => {
+            const session = createRedactionSession();
+            const system = await session.redact(prompt.system);
+            const messages = [];
+            for (const turn of prompt.messages) messages.push({ ...turn, content: await session.redact(turn.content) });
+            return model.countTokens!({ system, messages }, signal);
+          },
+        }
+      : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Citation, Usage } from '../types.js';
+import type { Citation, GuardrailIntervention, Usage } from '../types.js';
 import { sha256Hex } from './api-keys.js';
 
 export interface QueryAudit {
@@ -12,6 +12,8 @@ export interface QueryAudit {
   citations?: Citation[];
   usage?: Usage;
   model?: string;
+  /** A guardrail's intervention: where and why (never the blocked text). */
+  guardrail?: GuardrailIntervention;
   /** Answered from the answer cache (no model call); absent when the cache is off. */
   cached?: boolean;
 }
@@ -28,6 +30,7 @@ export function auditQuery(logger: Logger, a: QueryAudit): void {
       documentsCited: [...new Map((a.citations ?? []).map((c) => [c.documentId, { id: c.documentId, path: c.path }])).values()],
       ...(a.usage ? { tokens: { input: a.usage.inputTokens, output: a.usage.outputTokens, embedding: a.usage.embeddingTokens } } : {}),
       ...(a.model ? { model: a.model } : {}),
+      ...(a.guardrail ? { guardrail: { source: a.guardrail.source, reason: a.guardrail.reason } } : {}),
       ...(a.cached !== undefined ? { cached: a.cached } : {}),
     },
     'audit',

@@ -95,7 +95,7 @@ export const citationSchema = z.object({
   supported: z.boolean().optional().describe('Whether the sentences citing this source are backed by its text'),
 });
 
-export const usageSchema = z.object({ inputTokens: z.number(), outputTokens: z.number(), embeddingTokens: z.number() });
+export const usageSchema = z.object({ inputTokens: z.number(), outputTokens: z.number(), embeddingTokens: z.number(), cacheReadTokens: z.number().optional(), cacheWriteTokens: z.number().optional() });
 export const costSchema = z.object({ usd: z.number(), byModel: z.record(z.string(), z.number()) });
 
 export const sourceSummarySchema = z.object({
@@ -116,6 +116,14 @@ export const queryResponseSchema = z.object({
   model: z.string(),
   cached: z.boolean().optional().describe('True when answered from the answer cache (no model call, cost 0); absent when the cache is off'),
   timings: z.object({ retrieveMs: z.number(), answerMs: z.number(), totalMs: z.number() }),
+  guardrail: z
+    .object({ action: z.literal('intervened'), source: z.enum(['input', 'output']), reason: z.string() })
+    .optional()
+    .describe('Set when a Bedrock guardrail intervened; the answer is then its message'),
+  rerank: z
+    .object({ model: z.string(), documents: z.number().int(), queries: z.number().int(), attempts: z.number().int(), costUsd: z.number().optional() })
+    .optional()
+    .describe('The rerank call, when the retriever reranked'),
 });
 
 export const rankedChunkSchema = z.object({

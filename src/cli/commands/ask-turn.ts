@@ -46,6 +46,7 @@ export async function askTurn({ kb, answerer, question, history, options, ctx, a
   }
   if (!streamed) ctx.stdout.write(escapeTerminal(result.answer));
   ctx.stdout.write('\n');
+  if (result.guardrail) ctx.stdout.write(`\nGuardrail intervened on the ${result.guardrail.source}: ${escapeTerminal(result.guardrail.reason)}\n`);
   if (result.citations.length) {
     ctx.stdout.write('\nSources:\n');
     for (const c of result.citations) {

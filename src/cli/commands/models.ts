@@ -12,6 +12,8 @@ interface ModelRow {
   size: string;
   inputPer1k: number | undefined;
   outputPer1k: number | undefined;
+  /** Rerank models: USD per 1,000 queries. */
+  per1kQueries?: number;
   regions: string[];
   profiles: string[];
   configured: Array<'embedding' | 'answer'>;
@@ -42,8 +44,8 @@ function row(m: CatalogModel, config: LoadedConfig, account: { foundationModels:
   const viaProfile = account?.inferenceProfiles.find((p) => p.endsWith(`.${m.id}`));
   return {
     id: m.id, kind: m.kind, name: m.name,
-    size: m.kind === 'chat' ? `${(m.contextTokens ?? 0) / 1000}k ctx` : `${m.dimensions!.join('/')} dims`,
-    inputPer1k: price?.inputPer1k, outputPer1k: price?.outputPer1k, regions: m.regions, profiles: m.profiles, configured,
+    size: m.kind === 'chat' ? `${(m.contextTokens ?? 0) / 1000}k ctx` : m.kind === 'rerank' ? 'rerank' : `${m.dimensions!.join('/')} dims`,
+    inputPer1k: price?.inputPer1k, outputPer1k: price?.outputPer1k, ...(price?.per1kQueries !== undefined ? { per1kQueries: price.per1kQueries } : {}), regions: m.regions, profiles: m.profiles, configured,
     ...(account && m.family !== 'local' ? { available: account.foundationModels.includes(m.id) || viaProfile !== undefined } : {}),
     ...(viaProfile && !account?.foundationModels.includes(m.id) ? { viaProfile } : {}),
   };
@@ -54,7 +56,7 @@ function formatTable(rows: ModelRow[], region: string | undefined): string {
     `${r.configured.length ? '*' : ' '} ${r.id}`,
     r.kind,
     r.size,
-    r.inputPer1k === undefined ? '?' : `$${r.inputPer1k}/${r.outputPer1k ?? 0}`,
+    r.per1kQueries !== undefined ? `$${r.per1kQueries} per 1k queries` : r.inputPer1k === undefined ? '?' : `$${r.inputPer1k}/${r.outputPer1k ?? 0}`,
     r.available === false ? `not in ${region}` : r.viaProfile ? `via ${r.viaProfile}` : r.regions.length ? `${r.regions.length} regions` : 'offline',
   ]);
   const header = ['  model', 'kind', 'context/dims', 'USD per 1k in/out', region ? `in ${region}` : 'regions'];

@@ -66,7 +66,7 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
         model: result.model, usage: result.usage, costUsd: result.cost?.byModel[result.model], latencyMs: result.timings.answerMs, cached: result.cached, found: result.found,
       });
       req.log.debug({ answer: result.answer, sources: result.sources.map((s) => ({ n: s.n, path: s.path, text: s.text })) }, 'answer');
-      audit({ outcome: result.found ? 'answered' : 'not_found', status: 200, citations: result.citations, usage: result.usage, model: result.model, ...(result.cached !== undefined ? { cached: result.cached } : {}) });
+      audit({ outcome: result.found ? 'answered' : 'not_found', status: 200, citations: result.citations, usage: result.usage, model: result.model, ...(result.cached !== undefined ? { cached: result.cached } : {}), ...(result.guardrail ? { guardrail: result.guardrail } : {}) });
       const out = responseBody(result);
       if (!stream) {
         res.json(out);
@@ -75,7 +75,7 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
       stream.send('citations', { citations: out.citations });
       stream.send('usage', { usage: out.usage, ...(out.cost ? { cost: out.cost } : {}), model: out.model, ...(out.cached !== undefined ? { cached: out.cached } : {}), timings: out.timings });
       // The final text: an LLM answer may differ from the tokens streamed (citation markers to no source are removed).
-      stream.send('done', { found: out.found, answer: out.answer, ...(out.cached !== undefined ? { cached: out.cached } : {}) });
+      stream.send('done', { found: out.found, answer: out.answer, ...(out.cached !== undefined ? { cached: out.cached } : {}), ...(out.guardrail ? { guardrail: out.guardrail } : {}) });
       stream.end();
     } catch (error) {
       const aborted = isAbortError(error) && signal.aborted;
@@ -95,7 +95,11 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
 }
 
 function responseBody(r: AnsweredQuestion) {
-  return { answer: r.answer, found: r.found, citations: r.citations, usage: r.usage, ...(r.cost ? { cost: r.cost } : {}), model: r.model, ...(r.cached !== undefined ? { cached: r.cached } : {}), timings: r.timings };
+  return {
+    answer: r.answer, found: r.found, citations: r.citations, usage: r.usage, ...(r.cost ? { cost: r.cost } : {}), model: r.model, ...(r.cached !== undefined ? { cached: r.cached } : {}), timings: r.timings,
+    ...(r.guardrail ? { guardrail: r.guardrail } : {}),
+    ...(r.rerank ? { rerank: r.rerank } : {}),
+  };
 }
 
 /** What the client needs to show a source before the answer arrives; the text comes with the citations. */
