@@ -29,6 +29,8 @@ export function withAnswerCache(answer: AnswerQuestionFn, { cache, generation, s
       ...(input.filters ? { filters: input.filters } : {}),
       ...(input.topK !== undefined ? { topK: input.topK } : {}),
       ...(input.params ? { params: input.params } : {}),
+      ...(input.rerank !== undefined ? { rerank: input.rerank } : {}),
+      ...(input.rerankTopN !== undefined ? { rerankTopN: input.rerankTopN } : {}),
       model: input.answerer.modelId,
       generation: await generation(),
       settings: { settings, minCoverage: input.minCoverage },

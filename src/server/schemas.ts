@@ -45,6 +45,12 @@ function withQueryAlias<T extends z.ZodType>(schema: T) {
 const questionText = (maxQuestionChars: number) => z.string().trim().min(1).max(maxQuestionChars).describe('The question or search text (alias: query)');
 
 /** The question limit comes from config (server.maxQuestionChars), so the schema is built per app. */
+/** Per request, when retrieval.rerank is configured: false skips the reranker, rerankTopN overrides how many fused candidates it scores. */
+const rerankFields = {
+  rerank: z.boolean().optional().describe('Rerank the fused candidates (default: retrieval.rerank.enabled); false skips it'),
+  rerankTopN: z.number().int().min(1).max(1000).optional().describe('How many fused candidates the reranker scores (default retrieval.rerank.topN)'),
+};
+
 export function querySchema({ maxQuestionChars }: { maxQuestionChars: number }) {
   return withQueryAlias(z.strictObject({
     question: questionText(maxQuestionChars),
@@ -52,13 +58,14 @@ export function querySchema({ maxQuestionChars }: { maxQuestionChars: number }) 
     filters: filtersSchema.optional(),
     history: z.array(historyTurnSchema).max(20).optional().describe('Earlier turns, oldest first, for follow-up questions'),
     params: answerParamsSchema.optional().describe('Inference parameters; unset ones come from config'),
+    ...rerankFields,
     stream: z.boolean().optional().describe('Stream Server-Sent Events (same as Accept: text/event-stream)'),
   }));
 }
 export type QueryBody = z.infer<ReturnType<typeof querySchema>>;
 
 export function retrieveSchema({ maxQuestionChars }: { maxQuestionChars: number }) {
-  return withQueryAlias(z.strictObject({ question: questionText(maxQuestionChars), topK, filters: filtersSchema.optional() }));
+  return withQueryAlias(z.strictObject({ question: questionText(maxQuestionChars), topK, filters: filtersSchema.optional(), ...rerankFields }));
 }
 
 /** `?limit=` (empty) means "not given", as HTML forms and URL builders send it. */

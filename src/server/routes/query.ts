@@ -58,6 +58,8 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
         ...(body.topK ? { topK: body.topK } : {}),
         ...(body.filters ? { filters: body.filters } : {}),
         ...(body.params ? { params: body.params } : {}),
+        ...(body.rerank !== undefined ? { rerank: body.rerank } : {}),
+        ...(body.rerankTopN !== undefined ? { rerankTopN: body.rerankTopN } : {}),
         ...(stream
           ? { onSources: (sources: Source[]) => stream.send('sources', { sources: sources.map(sourceSummary) }), onToken: (text: string) => stream.send('token', { text }) }
           : {}),

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { Retriever } from '../../retrieve/create-retriever.js';
+import type { RerankedRetrievalResult } from '../../retrieve/with-reranker.js';
 import type { Role } from '../api-keys.js';
 import { requestSignal } from '../request-signal.js';
 import { retrieveSchema } from '../schemas.js';
@@ -20,11 +21,14 @@ export function retrieveRoutes(deps: RetrieveRouteDeps): Router {
     const result = await deps.retriever.retrieve(body.question, {
       ...(body.topK ? { topK: body.topK } : {}),
       ...(body.filters ? { filters: body.filters } : {}),
+      ...(body.rerank !== undefined ? { rerank: body.rerank } : {}),
+      ...(body.rerankTopN !== undefined ? { rerankTopN: body.rerankTopN } : {}),
       signal: requestSignal(res, deps.shutdown),
-    });
+    }) as RerankedRetrievalResult;
     res.json({
       chunks: result.chunks.map(({ mergedIds: _merged, charStart: _start, charEnd: _end, ...chunk }) => chunk),
       timings: result.timings,
+      ...(result.rerank ? { rerank: result.rerank } : {}),
     });
   });
   return router;
