@@ -34,6 +34,23 @@ export const configSchema = z
       .default({ maxConnections: 8 }),
     /** Folders `kb index` (and the server's index job) read when none are given. */
     roots: z.array(z.string()).default([]),
+    /**
+     * More knowledge bases `kb serve` serves beside this one (which is the collection "default"), by name: each
+     * with its own index (a kb dir, or a PostgreSQL database or schema by URL) and folders. Keys get a role per
+     * collection (kb keys create --collection NAME).
+     */
+    collections: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'collection names are 1-64 lowercase letters, digits, "-" or "_"').refine((n) => n !== 'default', '"default" is this configuration\'s own knowledge base'),
+        z.strictObject({
+          kbDir: z.string().min(1),
+          roots: z.array(z.string()).default([]),
+          /** postgres://… for this collection; unset, its SQLite file in kbDir. */
+          storeUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+          description: z.string().max(300).optional(),
+        }),
+      )
+      .default({}),
     provider: z.enum(['local', 'bedrock']).default('local'),
     chunking: z
       .object({
@@ -262,6 +279,10 @@ export function loadConfig({ cwd = process.cwd(), env = process.env, flags = {} 
   checkRerankConfig(config);
   config.kbDir = resolve(cwd, config.kbDir);
   config.roots = config.roots.map((r) => resolve(cwd, r));
+  for (const c of Object.values(config.collections)) {
+    c.kbDir = resolve(cwd, c.kbDir);
+    c.roots = c.roots.map((r) => resolve(cwd, r));
+  }
   return {
     ...config,
     env: { bearerToken: env.AWS_BEARER_TOKEN_BEDROCK, apiKeys: env.KB_API_KEYS, debug: env.KB_DEBUG === '1' },
@@ -291,4 +312,11 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 /** The price of a model for cost figures: config `prices`, else the model catalogue. */
 export function priceFor(config: Pick<KbConfig, 'prices'> & { bedrock?: Pick<KbConfig['bedrock'], 'applicationProfiles'> }, modelId: string) {
   return modelPrice(config, modelId);
+}
+
+/** The configuration of one collection: the main one's, with the collection's index and folders. */
+export function collectionConfig(config: LoadedConfig, name: string): LoadedConfig {
+  const c = config.collections[name];
+  if (!c) return config;
+  return { ...config, kbDir: c.kbDir, roots: c.roots, store: { ...config.store, url: c.storeUrl } };
 }

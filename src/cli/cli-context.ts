@@ -14,6 +14,8 @@ export interface CliContext {
 export interface GlobalOptions {
   json?: boolean;
   kbDir?: string;
+  /** A collection of kb.config.json's "collections" (index, search, ask, …). */
+  collection?: string;
 }
 
 /** A lazily loaded command body: returns the exit code (0 ok, 1 user error, 2 partial failure). */

@@ -1,4 +1,4 @@
-import { type LoadedConfig, loadConfig } from '../config.js';
+import { collectionConfig, type LoadedConfig, loadConfig } from '../config.js';
 import { isKnownFormat, KNOWN_FORMATS } from '../app/known-formats.js';
 import type { SearchFilters } from '../types.js';
 import { UsageError } from '../errors.js';
@@ -6,7 +6,13 @@ import type { CliContext, GlobalOptions } from './cli-context.js';
 
 /** Config from file, env and this command's flags. */
 export function configFor(ctx: CliContext, options: GlobalOptions & Record<string, unknown>, flags: Record<string, unknown> = {}): LoadedConfig {
-  return loadConfig({ cwd: ctx.cwd, env: ctx.env, flags: { kbDir: options.kbDir, ...flags } });
+  const config = loadConfig({ cwd: ctx.cwd, env: ctx.env, flags: { kbDir: options.kbDir, ...flags } });
+  if (options.collection === undefined) return config;
+  const names = Object.keys(config.collections);
+  if (!names.includes(options.collection)) {
+    throw new UsageError(`--collection ${options.collection}: no such collection in the configuration; ${names.length ? `it has ${names.join(', ')}` : 'add it under "collections" in kb.config.json'}.`);
+  }
+  return collectionConfig(config, options.collection);
 }
 
 /** Search filters from --path, --glob, --type and --tag. */

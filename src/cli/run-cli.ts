@@ -11,6 +11,9 @@ const VERSION = '0.1.0';
  * codes: KbError carries its own (1 user error, 2 partial failure, 3 service failure); anything else is 1 with
  * the stack shown when KB_DEBUG=1. Only bin.ts calls process.exit.
  */
+/** Commands that work on one knowledge base, which --collection can choose. */
+const ONE_KNOWLEDGE_BASE = new Set(['index', 'search', 'ask', 'chat', 'status', 'verify', 'remove', 'watch']);
+
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   let code = 0;
   const program = new Command('kb')
@@ -23,6 +26,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     const cmd = program.command(spec.name).description(spec.summary);
     if (spec.args) cmd.arguments(spec.args);
     cmd.addOption(new Option('--kb-dir <dir>', 'knowledge base folder (default ./.kb, env KB_DIR)'));
+    if (ONE_KNOWLEDGE_BASE.has(spec.name)) cmd.addOption(new Option('--collection <name>', 'work on this collection of kb.config.json "collections" instead of the main knowledge base'));
     for (const o of spec.options) cmd.addOption(toOption(o));
     cmd.action(async (...received: unknown[]) => {
       const command = received.at(-1) as Command;

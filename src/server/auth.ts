@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { findByKeyHash } from '../keys/find-by-key-hash.js';
 import type { ApiKey, Role } from './api-keys.js';
@@ -15,29 +15,22 @@ export interface Principal {
 
 const ANONYMOUS: Principal = { id: 'anonymous', role: 'admin' };
 
-/**
- * Bearer-key auth with roles: reader may query, retrieve, list and get; admin may do everything. With no
- * keys configured auth is off and every caller is an anonymous admin (start-server allows that only on
- * loopback unless --insecure-no-auth).
- */
 /** Keys of the key store (kb keys), scoped per collection; `enabled` once it holds any. */
 export interface ScopedKeys {
   readonly enabled: boolean;
   bearer(token: string): ScopedPrincipal | undefined;
 }
 
+/**
+ * Bearer-key auth with roles: reader may query, retrieve, list and get; admin may do everything. REST keys
+ * (server.apiKeys, KB_API_KEYS) have their role on every collection, key-store keys the role their scopes give
+ * (`scoped`). With no keys anywhere auth is off and every caller is an anonymous admin (start-server allows
+ * that only on loopback unless --insecure-no-auth).
+ */
 export function createAuth(keys: ApiKey[], failedLogins: FailedAuthLimiterOptions = {}, scoped?: ScopedKeys) {
   const failures = createFailedAuthLimiter(failedLogins);
-  const hashes = keys.map((k) => ({ value: { id: k.id, role: k.role } satisfies Principal, sha256: Buffer.from(k.keySha256, 'hex') }));
-  const identify = (presented: string): Principal | null | undefined => {
-    const rest = findByKeyHash(presented, hashes);
-    if (rest || !scoped) return rest;
-    const key = scoped.bearer(presented);
-    if (!key) return undefined;
-    // The REST routes serve the default collection: a key-store key acts with its role there, if it has one.
-    const role = roleIn(key, DEFAULT_COLLECTION);
-    return role ? { id: key.name, role } : null;
-  };
+  const hashes = keys.map((k) => ({ value: { name: k.id, scopes: { '*': k.role } } satisfies ScopedPrincipal, sha256: Buffer.from(k.keySha256, 'hex') }));
+  const identify = (presented: string): ScopedPrincipal | undefined => findByKeyHash(presented, hashes) ?? scoped?.bearer(presented);
   const enabled = () => hashes.length > 0 || !!scoped?.enabled;
 
   return {
@@ -45,8 +38,12 @@ export function createAuth(keys: ApiKey[], failedLogins: FailedAuthLimiterOption
     get enabled() {
       return enabled();
     },
-    /** Middleware: 401 without a valid key, 403 when the key's role is below `role`. */
-    require(role: Role): RequestHandler {
+    /**
+     * Middleware: 401 without a valid key, 403 when the key's role in `collection` is below `role`. A key with
+     * no role in a named collection gets `hidden`'s error (the 404 of an unknown route): it never learns the
+     * collection exists. On the default collection, which every server has, that is a 403.
+     */
+    require(role: Role, collection = DEFAULT_COLLECTION, hidden?: (req: Request) => Error): RequestHandler {
       return (req, _res, next) => {
         if (!enabled()) {
           req.principal = ANONYMOUS;
@@ -59,14 +56,18 @@ export function createAuth(keys: ApiKey[], failedLogins: FailedAuthLimiterOption
         const header = req.get('authorization') ?? '';
         const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
         if (!match) return next(new UnauthorizedError('Send an API key as "Authorization: Bearer <key>".'));
-        const principal = identify(match[1]!);
-        if (principal === null) return next(new ForbiddenError(`This key may not read the default collection; use a key with a role on "${DEFAULT_COLLECTION}" or "*" (kb keys create --collection ${DEFAULT_COLLECTION}).`));
-        if (!principal) {
+        const key = identify(match[1]!);
+        if (!key) {
           failures.recordFailure(address);
           return next(new UnauthorizedError('The API key is not valid.', { invalidToken: true }));
         }
-        req.principal = principal;
-        if (role === 'admin' && principal.role !== 'admin') return next(new ForbiddenError(`This needs an admin key; key "${principal.id}" is a ${principal.role} key.`));
+        const granted = roleIn(key, collection);
+        if (!granted) {
+          if (hidden) return next(hidden(req));
+          return next(new ForbiddenError(`This key may not read the ${collection} collection; use a key with a role on "${collection}" or "*" (kb keys create --collection ${collection}).`));
+        }
+        req.principal = { id: key.name, role: granted };
+        if (role === 'admin' && granted !== 'admin') return next(new ForbiddenError(`This needs an admin key; key "${key.name}" is a ${granted} key.`));
         next();
       };
     },

@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler, Router } from 'express';
 import helmet from 'helmet';
 import { pino, type Logger } from 'pino';
 import type { Answerer } from '../answer/answerer.js';
@@ -27,6 +27,7 @@ import { type QueryRouteDeps, queryRoutes } from './routes/query.js';
 import { retrieveRoutes } from './routes/retrieve.js';
 import { webPageRoutes } from './routes/web-page.js';
 import { collectionRoutes } from './routes/collections.js';
+import { DEFAULT_COLLECTION } from '../collections/collection-catalog.js';
 import { gatedBearer } from './gated-bearer.js';
 import type { KeyGate } from './key-gate.js';
 import type { KbApiKeys } from '../bedrock-kb-api/authenticate-request.js';
@@ -41,11 +42,8 @@ const VERSION = '0.1.0';
  * What the app serves, each part built by its owner (src/server/knowledge-base-app.ts composes them from an
  * open knowledge base); the app itself only routes, authenticates, limits and reports.
  */
-export interface CreateAppOptions {
-  /** Limits, CORS, logging and audit settings. */
-  server: LoadedConfig['server'];
-  /** Hashed keys (server.apiKeys plus KB_API_KEYS). None means auth is off. */
-  apiKeys: ApiKey[];
+/** What the REST routes of one knowledge base serve. */
+export interface ServedKnowledgeBase {
   retriever: Pick<Retriever, 'retrieve'>;
   answerer: Answerer;
   /** answerQuestion, or it behind the answer cache (createCachedAsk). */
@@ -58,6 +56,15 @@ export interface CreateAppOptions {
   documents: DocumentRouteDeps['documents'] & Pick<KbStore, 'stats'>;
   removeDocument: DocumentRouteDeps['remove'];
   jobs: Pick<IndexJobs, 'start' | 'get' | 'close'>;
+}
+
+export interface CreateAppOptions extends ServedKnowledgeBase {
+  /** Limits, CORS, logging and audit settings. */
+  server: LoadedConfig['server'];
+  /** Hashed keys (server.apiKeys plus KB_API_KEYS). None means auth is off. */
+  apiKeys: ApiKey[];
+  /** More knowledge bases by collection name, served under /v1/collections/{name}/… (this one is "default"). */
+  collections?: Record<string, ServedKnowledgeBase>;
   readiness: Readiness;
   /** The knowledge base's name on the web page. */
   name: string;
@@ -79,7 +86,7 @@ export interface App {
 
 /** The HTTP API and web page over an open knowledge base. Listening is start-server.ts's job. */
 export function createApp(options: CreateAppOptions): App {
-  const { server: s, apiKeys, answerer, documents, jobs, readiness, logger, metrics, failedLogins, integrations } = options;
+  const { server: s, apiKeys, answerer, documents, readiness, logger, metrics, failedLogins, integrations } = options;
   const log = logger ?? pino({ level: s.logLevel });
   const limiter = createModelCallLimiter(s.maxConcurrentModelCalls);
   const m = metrics ?? createMetrics();
@@ -88,7 +95,6 @@ export function createApp(options: CreateAppOptions): App {
   const auth = createAuth(apiKeys, failedLogins, integrations?.keys);
   const rateLimit = createRateLimit(s.rateLimitPerMinute);
   const shutdown = new AbortController();
-  const retriever = countEmbeddingCalls(options.retriever, m);
   const openapi = buildOpenApi({ maxQuestionChars: s.maxQuestionChars, version: VERSION });
 
   const jsonBody = express.json({ limit: s.maxBodyBytes });
@@ -97,8 +103,27 @@ export function createApp(options: CreateAppOptions): App {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     next(hasBody && !req.is('application/json') ? new UnsupportedMediaTypeError('Send the body as JSON with Content-Type: application/json.') : undefined);
   };
+  /** The route as metrics and logs name it, with the prefix it is mounted under. */
+  const label: RequestHandler = (req, res, next) => {
+    res.locals.route = `${req.baseUrl}${String(req.route?.path ?? '')}`;
+    next();
+  };
   /** Per route, so a rejected request is still counted under its route in metrics. */
-  const guard = (role: Role): RequestHandler[] => [auth.require(role), rateLimit.middleware, requireJson, jsonBody];
+  const guardFor = (collection: string, hidden?: (req: Request) => Error) => (role: Role): RequestHandler[] => [label, auth.require(role, collection, hidden), rateLimit.middleware, requireJson, jsonBody];
+  const noRoute = (req: Request) => new NotFoundError(`No route ${req.method} ${req.originalUrl.split('?')[0]}; GET /openapi.json lists the API.`);
+  /** The REST routes of one knowledge base, relative to where they are mounted. */
+  const knowledgeBaseRoutes = (kb: ServedKnowledgeBase, guard: (role: Role) => RequestHandler[]): Router => {
+    const common = { guard, shutdown: shutdown.signal, maxQuestionChars: s.maxQuestionChars };
+    const retriever = countEmbeddingCalls(kb.retriever, m);
+    const router = Router();
+    router.use(queryRoutes({ ...common, retriever, answerer: kb.answerer, minCoverage: kb.minCoverage, auditQuestions: s.auditQuestions,
+      ...(kb.ask ? { ask: kb.ask } : {}), ...(options.redactPii ? { redactPii: true } : {}), limiter, metrics: m }));
+    router.use(retrieveRoutes({ ...common, retriever }));
+    router.use(documentRoutes({ documents: kb.documents, remove: kb.removeDocument, guard }));
+    router.use(indexJobRoutes({ jobs: kb.jobs, guard }));
+    return router;
+  };
+  const collections = Object.entries(options.collections ?? {});
 
   const app = express();
   app.disable('x-powered-by');
@@ -136,14 +161,13 @@ export function createApp(options: CreateAppOptions): App {
     res.type(m.registry.contentType).send(await m.registry.metrics());
   });
 
-  const common = { guard, shutdown: shutdown.signal, maxQuestionChars: s.maxQuestionChars };
-  app.use(queryRoutes({ ...common, retriever, answerer, minCoverage: options.minCoverage, auditQuestions: s.auditQuestions,
-    ...(options.ask ? { ask: options.ask } : {}), ...(options.redactPii ? { redactPii: true } : {}), limiter, metrics: m }));
-  app.use(retrieveRoutes({ ...common, retriever }));
-  app.use(documentRoutes({ documents, remove: options.removeDocument, guard }));
-  app.use(indexJobRoutes({ jobs, guard }));
+  const main = knowledgeBaseRoutes(options, guardFor(DEFAULT_COLLECTION));
+  app.use('/v1', main);
+  app.use(`/v1/collections/${DEFAULT_COLLECTION}`, main);
+  // A key without a role in a collection gets the 404 of a route that does not exist: same status, same words.
+  for (const [name, kb] of collections) app.use(`/v1/collections/${name}`, knowledgeBaseRoutes(kb, guardFor(name, noRoute)));
 
-  app.use((req, _res, next) => next(new NotFoundError(`No route ${req.method} ${req.path}; GET /openapi.json lists the API.`)));
+  app.use((req, _res, next) => next(noRoute(req)));
   app.use(problemHandler({ logger: log, onProblem: (error) => m.observeError(error) }));
 
   return {
@@ -151,7 +175,7 @@ export function createApp(options: CreateAppOptions): App {
     authEnabled: auth.enabled,
     async close() {
       shutdown.abort();
-      await jobs.close();
+      await Promise.all([options.jobs, ...collections.map(([, kb]) => kb.jobs)].map((j) => j.close()));
       rateLimit.close();
     },
   };

@@ -6,7 +6,8 @@ import type { KnowledgeBase } from '../app/open-knowledge-base.js';
 import type { LoadedConfig } from '../config.js';
 import type { KbStore } from '../store/kb-store.js';
 import { type ApiKey, mergeApiKeys, parseApiKeys } from './api-keys.js';
-import { type App, type CreateAppOptions, createApp } from './create-app.js';
+import { type App, type CreateAppOptions, createApp, type ServedKnowledgeBase } from './create-app.js';
+import { DEFAULT_COLLECTION } from '../collections/collection-catalog.js';
 import { createIndexJobs, type IndexJobsOptions } from './index-jobs.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createReadiness } from './readiness.js';
@@ -25,33 +26,36 @@ export interface KnowledgeBaseAppOptions {
   indexJobs?: Pick<IndexJobsOptions, 'runIndex' | 'createEmbedder' | 'openStore'>;
   failedLogins?: CreateAppOptions['failedLogins'];
   integrations?: CreateAppOptions['integrations'];
+  /** More open knowledge bases by collection name, each with its configuration (collectionConfig). */
+  collections?: Record<string, { config: LoadedConfig; kb: Pick<KnowledgeBase, 'store' | 'retriever' | 'embedder'> }>;
 }
 
 /**
  * The HTTP app over one open knowledge base: its documents, retriever and answerer, a background index job
  * with a store connection of its own, readiness checks, and metrics they all report into.
  */
-export function createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, indexJobs, failedLogins, integrations }: KnowledgeBaseAppOptions): App {
+export function createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, indexJobs, failedLogins, integrations, collections = {} }: KnowledgeBaseAppOptions): App {
   const log = logger ?? pino({ level: config.server.logLevel });
   const m = metrics ?? createMetrics();
-  const jobs = createIndexJobs({ config, logger: log, onFinish: (job) => m.observeJob(job.status), recordedRoots: () => recordedRoots(kb.store), ...indexJobs });
+  const closers: Array<() => void> = [];
+  /** Each knowledge base's routes: its index job (a store connection of its own), answer cache, documents. */
+  const served = (c: LoadedConfig, k: KnowledgeBaseAppOptions['kb'], collection: string): ServedKnowledgeBase => {
+    const jobs = createIndexJobs({ config: c, logger: log.child({ collection }), onFinish: (job) => m.observeJob(job.status), recordedRoots: () => recordedRoots(k.store), ...indexJobs });
+    // The answer cache is keyed by the store's generation, so any index change is a miss.
+    const cached = createCachedAsk({ config: c, generation: async () => (await k.store.indexInfo()).generation });
+    closers.push(() => cached.close());
+    return { retriever: k.retriever, answerer, ask: cached.ask, minCoverage: c.retrieval.minCoverage, documents: k.store, removeDocument: documentRemover(k.store), jobs };
+  };
   const readiness = createReadiness({
     store: kb.store, retriever: kb.retriever, embedder: kb.embedder, remoteProvider: config.provider === 'bedrock',
     onProviderCall: () => m.observeEmbeddingCall(kb.embedder.modelId),
   });
-  // The answer cache is keyed by the store's generation, so any index change is a miss.
-  const cached = createCachedAsk({ config, generation: async () => (await kb.store.indexInfo()).generation });
   const app = createApp({
+    ...served(config, kb, DEFAULT_COLLECTION),
+    collections: Object.fromEntries(Object.entries(collections).map(([name, c]) => [name, served(c.config, c.kb, name)])),
     server: config.server,
     apiKeys: apiKeys ?? mergeApiKeys(config.server.apiKeys, parseApiKeys(config.env.apiKeys)),
-    retriever: kb.retriever,
-    answerer,
-    ask: cached.ask,
     redactPii: config.answer.redactPii,
-    minCoverage: config.retrieval.minCoverage,
-    documents: kb.store,
-    removeDocument: documentRemover(kb.store),
-    jobs,
     readiness,
     name: displayName(config),
     logger: log,
@@ -63,7 +67,7 @@ export function createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, 
     ...app,
     async close() {
       await app.close();
-      cached.close();
+      for (const close of closers) close();
     },
   };
 }

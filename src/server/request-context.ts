@@ -39,7 +39,8 @@ export function requestContext({ logger, metrics }: { logger: Logger; metrics: S
       if (recorded) return;
       recorded = true;
       // The route pattern, not the URL: ids in paths would give every document its own time series.
-      const route = req.route ? String(req.route.path) : 'unmatched';
+      // Routes mounted under a prefix (/v1, /v1/collections/hr) record theirs in res.locals.route.
+      const route = typeof res.locals.route === 'string' ? res.locals.route : req.route ? String(req.route.path) : 'unmatched';
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
       const seconds = (performance.now() - started) / 1000;
       metrics.observeRequest({ method: req.method, route, status, seconds });

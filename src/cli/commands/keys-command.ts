@@ -6,7 +6,8 @@ import { configFor } from '../open-kb.js';
 
 /** `kb keys create|list|revoke`: scoped API keys; a running server sees changes on its next request. */
 export const run: CommandRun = async ([action, name], options, ctx) => {
-  const config = configFor(ctx, options);
+  // --collection here names the scopes of the key, not a knowledge base to open.
+  const config = configFor(ctx, { ...options, collection: undefined });
   const store = openKeyStore(keyStorePaths(config.kbDir));
   const out = (json: unknown, text: string) => ctx.stdout.write(options.json ? `${JSON.stringify(json)}\n` : text);
   switch (action) {

@@ -15,7 +15,8 @@ import { createMetrics } from '../../server/metrics.js';
 import { type RunningServer, startServer } from '../../server/start-server.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
-import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
+import { type KnowledgeBase, openKnowledgeBase } from '../../app/open-knowledge-base.js';
+import { collectionConfig, type LoadedConfig } from '../../config.js';
 
 /** `kb serve`: the HTTP API and web page until interrupted. Logs are JSON lines on stderr; stdout says where it listens. */
 export const run: CommandRun = async (_args, options, ctx) => {
@@ -23,24 +24,34 @@ export const run: CommandRun = async (_args, options, ctx) => {
   const apiKeys = mergeApiKeys(config.server.apiKeys, parseApiKeys(config.env.apiKeys));
   const logger = pino({ level: config.server.logLevel }, ctx.stderr as { write(text: string): void });
   const kb = await openKnowledgeBase(config);
+  const collections: Record<string, { config: LoadedConfig; kb: KnowledgeBase }> = {};
   let app: App | undefined;
   let server: RunningServer | undefined;
   let gate: KeyGate | undefined;
   try {
     const answerer = await createAnswerer(config);
-    // Build the vector index now (if it is stale) rather than on the first query; an index built with another model fails here.
-    await kb.retriever.warm();
+    for (const name of Object.keys(config.collections)) {
+      const c = collectionConfig(config, name);
+      collections[name] = { config: c, kb: await openKnowledgeBase(c) };
+    }
+    // Build the vector indexes now (if stale) rather than on the first query; an index built with another model fails here.
+    for (const k of [kb, ...Object.values(collections).map((c) => c.kb)]) await k.retriever.warm();
     const emf = config.server.metrics === 'cloudwatch-emf' ? createCloudWatchEmfSink({ stream: ctx.stdout, namespace: config.server.emfNamespace }) : undefined;
     const metrics = createMetrics({ processMetrics: true, ...(emf ? { sink: emf } : {}) });
-    // One collection (this kb dir) until the catalog reads collections from config.
-    const catalog = createCatalog([{ name: DEFAULT_COLLECTION, service: kbServiceOverOpenKb({ kb, answerer, minCoverage: config.retrieval.minCoverage }) }]);
+    const catalog = createCatalog([
+      { name: DEFAULT_COLLECTION, service: kbServiceOverOpenKb({ kb, answerer, minCoverage: config.retrieval.minCoverage }) },
+      ...Object.entries(collections).map(([name, c]) => ({
+        name, service: kbServiceOverOpenKb({ kb: c.kb, answerer, minCoverage: c.config.retrieval.minCoverage }),
+        ...(config.collections[name]!.description ? { description: config.collections[name]!.description! } : {}),
+      })),
+    ]);
     const keys = serverKbApiKeys(openKeyStore(keyStorePaths(config.kbDir)), apiKeys);
     gate = createKeyGate({ perMinute: config.server.rateLimitPerMinute });
     const kbApi = createKbApiHandler({
       catalog, keys, gate, maxBodyBytes: config.server.maxBodyBytes,
       onRequest: (entry) => logger.info({ audit: true, ...entry }, 'bedrock-kb-api'),
     });
-    app = createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi, gate } });
+    app = createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi, gate }, collections });
     // Keys from KB_API_KEYS / server.apiKeys or from the key store (kb keys) make a non-loopback bind safe.
     server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth, kbApi });
     const { documents } = await kb.store.stats();
@@ -61,6 +72,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
     await app?.close();
     await server?.close();
     gate?.close();
+    for (const c of Object.values(collections)) await c.kb.close();
     await kb.close();
     // Only a server that listened has stopped; a refused bind or a port in use is reported as the error alone.
     if (server) logger.info('stopped');

@@ -15,13 +15,13 @@ export interface DocumentRouteDeps {
 export function documentRoutes({ documents: store, remove, guard }: DocumentRouteDeps): Router {
   const router = Router();
 
-  router.get('/v1/documents', ...guard('reader'), async (req, res) => {
+  router.get('/documents', ...guard('reader'), async (req, res) => {
     const { pathPrefix, limit, offset } = listDocumentsSchema.parse(req.query);
     const { total, documents } = await store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset });
     res.json({ total, limit, offset, documents: documents.map(publicDocument) });
   });
 
-  router.get('/v1/documents/:id', ...guard('reader'), async (req, res) => {
+  router.get('/documents/:id', ...guard('reader'), async (req, res) => {
     const { id } = documentIdSchema.parse(req.params);
     const doc = await store.getDocument(id);
     if (!doc) throw new NotFoundError(`There is no document ${id}; GET /v1/documents lists them.`);
@@ -31,7 +31,7 @@ export function documentRoutes({ documents: store, remove, guard }: DocumentRout
     res.json({ ...publicDocument(doc), chunks });
   });
 
-  router.delete('/v1/documents/:id', ...guard('admin'), async (req, res) => {
+  router.delete('/documents/:id', ...guard('admin'), async (req, res) => {
     const { id } = documentIdSchema.parse(req.params);
     const removed = await remove(id);
     req.log.info({ documentId: id, path: removed.path, chunks: removed.chunks, keyId: req.principal?.id }, 'document removed');

@@ -5,16 +5,17 @@ import type { IndexJob, IndexJobs } from '../index-jobs.js';
 import { jobIdSchema } from '../schemas.js';
 
 /** POST /v1/index starts a background re-index of the configured roots (202); GET /v1/jobs/:id polls it. Admin only. */
-export function indexJobRoutes({ jobs, guard }: { jobs: IndexJobs; guard: (role: Role) => RequestHandler[] }): Router {
+export function indexJobRoutes({ jobs, guard }: { jobs: Pick<IndexJobs, 'start' | 'get'>; guard: (role: Role) => RequestHandler[] }): Router {
   const router = Router();
 
-  router.post('/v1/index', ...guard('admin'), async (req, res) => {
+  router.post('/index', ...guard('admin'), async (req, res) => {
     const job = await jobs.start();
     req.log.info({ jobId: job.id, keyId: req.principal?.id }, 'index job started');
-    res.status(202).location(`/v1/jobs/${job.id}`).json({ jobId: job.id, status: job.status, href: `/v1/jobs/${job.id}` });
+    const href = `${req.baseUrl}/jobs/${job.id}`;
+    res.status(202).location(href).json({ jobId: job.id, status: job.status, href });
   });
 
-  router.get('/v1/jobs/:id', ...guard('admin'), (req, res) => {
+  router.get('/jobs/:id', ...guard('admin'), (req, res) => {
     const { id } = jobIdSchema.parse(req.params);
     const job = jobs.get(id);
     if (!job) throw new NotFoundError(`There is no index job ${id} (finished jobs are kept until the server restarts).`);

@@ -38,7 +38,7 @@ export interface QueryRouteDeps {
 export function queryRoutes(deps: QueryRouteDeps): Router {
   const schema = querySchema(deps);
   const router = Router();
-  router.post('/v1/query', ...deps.guard('reader'), async (req, res) => {
+  router.post('/query', ...deps.guard('reader'), async (req, res) => {
     const body = schema.parse(req.body);
     let release: (() => void) | undefined;
     const signal = requestSignal(res, deps.shutdown);

@@ -16,7 +16,7 @@ export interface RetrieveRouteDeps {
 export function retrieveRoutes(deps: RetrieveRouteDeps): Router {
   const schema = retrieveSchema(deps);
   const router = Router();
-  router.post('/v1/retrieve', ...deps.guard('reader'), async (req, res) => {
+  router.post('/retrieve', ...deps.guard('reader'), async (req, res) => {
     const body = schema.parse(req.body);
     const result = await deps.retriever.retrieve(body.question, {
       ...(body.topK ? { topK: body.topK } : {}),
