@@ -115,6 +115,22 @@ describe('web page', () => {
     }
   });
 
+  it('shows the last folder sync from /readyz when the server watches its folders, and a failed one as such', async () => {
+    const status = { state: 'idle' as const, runs: 3, errors: [], lastSyncAt: '2026-12-03T10:00:00.000Z' };
+    const failed = { ...status, lastRun: { startedAt: '2026-12-03T10:05:00.000Z', finishedAt: '2026-12-03T10:05:01.000Z', changes: 2, ok: false, error: 'Bedrock throttled the embedding calls' } };
+    let current: typeof status & { lastRun?: typeof failed.lastRun } = { ...status, lastRun: { ...failed.lastRun, ok: true, error: undefined as never } };
+    const server = await serve(kb, { sync: () => ({ default: current }) });
+    try {
+      const { page } = await openPage(server);
+      await page.locator('#kb-sync').getByText(/· synced /).waitFor();
+      current = failed;
+      await page.reload();
+      await page.locator('#kb-sync.sync-failed').getByText('· last sync failed: Bedrock throttled the embedding calls').waitFor();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('sends the conversation as history with a follow-up, and forgets it on "New conversation"', async () => {
     const server = await serve(kb);
     try {

@@ -107,6 +107,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--host <host>', description: 'interface to bind (default 127.0.0.1)' },
       { flags: '--port <port>', description: 'port (default 8080)', parse: 'int', range: [0, 65_535] },
       { flags: '--insecure-no-auth', description: 'allow a non-loopback bind without API keys' },
+      { flags: '--watch', description: 'keep each knowledge base in sync with its folders as files change (as kb watch does)' },
     ],
     load: () => import('./commands/serve-command.js'),
   },

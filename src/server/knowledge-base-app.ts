@@ -11,6 +11,7 @@ import { DEFAULT_COLLECTION } from '../collections/collection-catalog.js';
 import { createIndexJobs, type IndexJobsOptions } from './index-jobs.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createReadiness } from './readiness.js';
+import type { SyncStatus } from '../watch/create-folder-sync.js';
 import { documentRemover } from './remove-document.js';
 import { knowledgeBaseName } from './routes/web-page.js';
 
@@ -26,6 +27,8 @@ export interface KnowledgeBaseAppOptions {
   indexJobs?: Pick<IndexJobsOptions, 'runIndex' | 'createEmbedder' | 'openStore'>;
   failedLogins?: CreateAppOptions['failedLogins'];
   integrations?: CreateAppOptions['integrations'];
+  /** Folder syncs by collection (kb serve --watch), shown in /readyz and on the web page. */
+  sync?: () => Record<string, SyncStatus>;
   /** More open knowledge bases by collection name, each with its configuration (collectionConfig). */
   collections?: Record<string, { config: LoadedConfig; kb: Pick<KnowledgeBase, 'store' | 'retriever' | 'embedder'> }>;
 }
@@ -34,7 +37,7 @@ export interface KnowledgeBaseAppOptions {
  * The HTTP app over one open knowledge base: its documents, retriever and answerer, a background index job
  * with a store connection of its own, readiness checks, and metrics they all report into.
  */
-export function createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, indexJobs, failedLogins, integrations, collections = {} }: KnowledgeBaseAppOptions): App {
+export function createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, indexJobs, failedLogins, integrations, collections = {}, sync }: KnowledgeBaseAppOptions): App {
   const log = logger ?? pino({ level: config.server.logLevel });
   const m = metrics ?? createMetrics();
   const closers: Array<() => void> = [];
@@ -49,6 +52,7 @@ export function createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, 
   const readiness = createReadiness({
     store: kb.store, retriever: kb.retriever, embedder: kb.embedder, remoteProvider: config.provider === 'bedrock',
     onProviderCall: () => m.observeEmbeddingCall(kb.embedder.modelId),
+    ...(sync ? { sync } : {}),
   });
   const app = createApp({
     ...served(config, kb, DEFAULT_COLLECTION),

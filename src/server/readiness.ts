@@ -1,10 +1,13 @@
 import type { Embedder } from '../models/embedder.js';
+import type { SyncStatus } from '../watch/create-folder-sync.js';
 import type { Retriever } from '../retrieve/create-retriever.js';
 import type { KbStore } from '../store/kb-store.js';
 
 export interface ReadinessReport {
   ready: boolean;
   checks: { store: string; index: string; provider: string };
+  /** With kb serve --watch: each knowledge base's folder sync (last sync, state, recent errors). It does not decide readiness. */
+  sync?: Record<string, SyncStatus>;
 }
 
 export interface ReadinessOptions {
@@ -18,10 +21,12 @@ export interface ReadinessOptions {
   timeoutMs?: number;
   /** Called for each real provider call (metrics). */
   onProviderCall?: () => void;
+  /** Folder syncs by collection, when the server watches its folders. */
+  sync?: () => Record<string, SyncStatus>;
 }
 
 /** GET /readyz: the store answers, the vector index opens (and matches the model), the provider is reachable. */
-export function createReadiness({ store, retriever, embedder, remoteProvider, cacheMs = 30_000, timeoutMs = 3_000, onProviderCall }: ReadinessOptions) {
+export function createReadiness({ store, retriever, embedder, remoteProvider, cacheMs = 30_000, timeoutMs = 3_000, onProviderCall, sync }: ReadinessOptions) {
   let provider: { result: string; at: number } | undefined;
   let pending: Promise<string> | undefined;
 
@@ -54,7 +59,7 @@ export function createReadiness({ store, retriever, embedder, remoteProvider, ca
         probeProvider(),
       ]);
       const checks = { store: storeCheck, index: indexCheck, provider: providerCheck };
-      return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks };
+      return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks, ...(sync ? { sync: sync() } : {}) };
     },
   };
 }

@@ -13,7 +13,7 @@ const MAIN_JS = String.raw`
   const form = $('ask'), question = $('question'), askButton = $('ask-button'), keyBox = $('key-box'), keyInput = $('api-key');
   const statusLine = $('status'), errorBox = $('error'), result = $('result'), answer = $('answer'), asked = $('asked');
   const sourcesHeading = $('sources-heading'), list = $('citations'), usageLine = $('usage');
-  const kbInfo = $('kb-info'), kbName = $('kb-name'), kbDocuments = $('kb-documents');
+  const kbInfo = $('kb-info'), kbName = $('kb-name'), kbDocuments = $('kb-documents'), kbSync = $('kb-sync');
   const conversation = $('conversation'), turns = $('turns'), newConversation = $('new-conversation');
   const sources = kbSources({ list, heading: sourcesHeading, authHeaders });
   const KEY = 'kb-api-key';
@@ -36,7 +36,21 @@ const MAIN_JS = String.raw`
       kbInfo.hidden = false;
     }
     showDocumentCount();
+    showSync();
   }).catch(() => {});
+
+  /** " · synced 14:02:11" or " · sync failed: …", from /readyz, when the server watches its folders (kb serve --watch). */
+  function showSync() {
+    fetch('/readyz').then((r) => r.json()).then((d) => {
+      const s = d && d.sync && d.sync.default;
+      if (!s) return;
+      const failed = s.lastRun && !s.lastRun.ok;
+      kbSync.textContent = failed ? ' · last sync failed: ' + s.lastRun.error
+        : s.lastSyncAt ? ' · synced ' + new Date(s.lastSyncAt).toLocaleTimeString() : ' · syncing…';
+      kbSync.className = failed ? 'sync-failed' : '';
+      setTimeout(showSync, 15000);
+    }).catch(() => {});
+  }
 
   function authHeaders() {
     const key = keyInput.value.trim();

@@ -46,4 +46,5 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 .passage mark { background: #fde68a; color: #1b1b1f; padding: 0 .1em; }
 .unsupported { color: var(--bad); font-size: .85rem; }
 #usage { font-size: .85rem; color: var(--muted); }
+.sync-failed { color: var(--bad); }
 `;

@@ -16,7 +16,7 @@ export const PAGE_HTML = `<!doctype html>
 <body>
 <main>
   <h1>Ask the knowledge base</h1>
-  <p id="kb-info" hidden>Asking <strong id="kb-name"></strong><span id="kb-documents"></span></p>
+  <p id="kb-info" hidden>Asking <strong id="kb-name"></strong><span id="kb-documents"></span><span id="kb-sync"></span></p>
   <section id="conversation" aria-labelledby="conversation-heading" hidden>
     <h2 id="conversation-heading">Earlier in this conversation</h2>
     <ol id="turns"></ol>

@@ -16,6 +16,10 @@ import { type RunningServer, startServer } from '../../server/start-server.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
 import { type KnowledgeBase, openKnowledgeBase } from '../../app/open-knowledge-base.js';
+import { syncFolders } from '../../app/sync-folders.js';
+import type { KbStore } from '../../store/kb-store.js';
+import { openKbStore } from '../../store/open-kb-store.js';
+import type { FolderSync } from '../../watch/create-folder-sync.js';
 import { collectionConfig, type LoadedConfig } from '../../config.js';
 
 /** `kb serve`: the HTTP API and web page until interrupted. Logs are JSON lines on stderr; stdout says where it listens. */
@@ -28,6 +32,8 @@ export const run: CommandRun = async (_args, options, ctx) => {
   let app: App | undefined;
   let server: RunningServer | undefined;
   let gate: KeyGate | undefined;
+  const syncs: Array<{ name: string; sync: FolderSync; store: KbStore }> = [];
+  const stopSyncs = new AbortController();
   try {
     const answerer = await createAnswerer(config);
     for (const name of Object.keys(config.collections)) {
@@ -51,7 +57,16 @@ export const run: CommandRun = async (_args, options, ctx) => {
       catalog, keys, gate, maxBodyBytes: config.server.maxBodyBytes,
       onRequest: (entry) => logger.info({ audit: true, ...entry }, 'bedrock-kb-api'),
     });
-    app = createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi, gate }, collections });
+    if (options.watch) {
+      // A store connection of each watcher's own, as an index job has: its runs queue behind any other writer.
+      for (const [name, c, k] of [[DEFAULT_COLLECTION, config, kb] as const, ...Object.entries(collections).map(([n, x]) => [n, x.config, x.kb] as const)]) {
+        const store = await openKbStore(c);
+        syncs.push({ name, store, sync: syncFolders({ config: c, store, embedder: k.embedder, signal: stopSyncs.signal,
+          onRun: (r) => logger[r.ok ? 'info' : 'warn']({ collection: name, sync: r }, r.ok ? 'folders synced' : 'folder sync failed') }) });
+      }
+    }
+    const sync = syncs.length ? () => Object.fromEntries(syncs.map((x) => [x.name, x.sync.status()])) : undefined;
+    app = createKnowledgeBaseApp({ config, kb, answerer, apiKeys, logger, metrics, integrations: { catalog, keys, kbApi, gate }, collections, ...(sync ? { sync } : {}) });
     // Keys from KB_API_KEYS / server.apiKeys or from the key store (kb keys) make a non-loopback bind safe.
     server = await startServer({ app: app.app, host: config.server.host, port: config.server.port, authEnabled: app.authEnabled, insecureNoAuth: !!options.insecureNoAuth, kbApi });
     const { documents } = await kb.store.stats();
@@ -61,6 +76,8 @@ export const run: CommandRun = async (_args, options, ctx) => {
       logger.info({ collection: c.name, knowledgeBaseId: c.knowledgeBaseId }, `collection ${c.name}: knowledge base id ${c.knowledgeBaseId}`);
     }
     logger.info({ url: server.url, auth: app.authEnabled, integrationsAuth: keys.enabled, keys: apiKeys.map((k) => ({ id: k.id, role: k.role })) }, 'listening');
+    // Serving starts at once; each watcher's catch-up run (changes made while it was down) runs meanwhile.
+    for (const { name, sync: s } of syncs) s.start().catch((error: unknown) => logger.error({ err: error, collection: name }, 'folder watch failed to start'));
     await new Promise<void>((resolve) => {
       if (ctx.signal?.aborted) return resolve();
       ctx.signal?.addEventListener('abort', () => resolve(), { once: true });
@@ -70,6 +87,9 @@ export const run: CommandRun = async (_args, options, ctx) => {
   } finally {
     // In-flight answers are aborted first, so their streams end and the server can close.
     await app?.close();
+    stopSyncs.abort(); // a run in progress stops at its next file; what it committed stays
+    for (const { sync: s } of syncs) await s.close();
+    for (const { store } of syncs) await store.close();
     await server?.close();
     gate?.close();
     for (const c of Object.values(collections)) await c.kb.close();

@@ -9,7 +9,7 @@ export function healthRoutes({ readiness }: { readiness: ReturnType<typeof creat
   });
   router.get('/readyz', async (_req, res) => {
     const report = await readiness.check();
-    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks, ...(report.sync ? { sync: report.sync } : {}) });
   });
   return router;
 }
