@@ -117,6 +117,11 @@ export interface SearchFilters {
   tags?: string[];
   /** Keep documents whose attributes (front matter, path, format, tags, title) pass this Bedrock-style filter. */
   where?: RetrievalFilter;
+  /**
+   * The caller's access tags: keep documents without `access` front matter and those whose `access` (a tag or a
+   * list) names one of these. Set by the server from the key, never by a request.
+   */
+  visibleTo?: string[];
 }
 
 /** A numbered source an answer can cite. */

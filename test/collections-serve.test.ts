@@ -21,7 +21,7 @@ let server: ChildProcess;
 let exited: Promise<number | null>;
 let url: string;
 const ids: Record<string, string> = {};
-const keys: Record<'ops' | 'eng' | 'people', string> = { ops: '', eng: '', people: '' };
+const keys: Record<'ops' | 'eng' | 'people' | 'managers', string> = { ops: '', eng: '', people: '', managers: '' };
 
 async function cli(args: string[]): Promise<string> {
   const ctx = memoryCtx(dir);
@@ -35,11 +35,13 @@ beforeAll(async () => {
   cpSync(DATA_DIR, join(dir, 'docs'), { recursive: true });
   cpSync(join(DATA_DIR, 'hr'), join(dir, 'people', 'hr'), { recursive: true });
   rmSync(join(dir, 'docs', 'hr'), { recursive: true });
+  // Only keys with the access tag "managers" (or *) may read this one.
+  writeFileSync(join(dir, 'docs', 'finance', 'salary-bands.md'), '---\naccess: [managers, hr-leads]\n---\n# Salary bands\n\nThe quindecim salary band for senior engineers starts at 91,000 euros.\n');
   writeFileSync(join(dir, 'kb.config.json'), JSON.stringify({ roots: ['docs'], collections: { hr: { kbDir: 'hr-kb', roots: ['people'], description: 'People policies' } } }));
   await cli(['index']);
   await cli(['index', '--collection', 'hr']);
-  for (const [name, collection, role] of [['ops', '*', 'admin'], ['eng', 'default', 'reader'], ['people', 'hr', 'reader']] as const) {
-    keys[name] = (JSON.parse(await cli(['keys', 'create', name, '--collection', collection, '--role', role])) as { key: string }).key;
+  for (const [name, collection, role, access] of [['ops', '*', 'admin', '*'], ['eng', 'default', 'reader', ''], ['people', 'hr', 'reader', ''], ['managers', 'default', 'reader', 'managers']] as const) {
+    keys[name] = (JSON.parse(await cli(['keys', 'create', name, '--collection', collection, '--role', role, ...(access ? ['--access', access] : [])])) as { key: string }).key;
   }
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(KB_|AWS_)/.test(k)) env[k] = v;
@@ -130,5 +132,32 @@ describe('collections from kb.config.json with scoped keys', () => {
         .then((r) => r.retrievalResults?.[0]?.location?.s3Location?.uri ?? JSON.stringify(r.retrievalResults?.[0]?.metadata), (e: { name?: string }) => e.name);
     expect(await retrieve('people')).toMatch(/hr/);
     expect(await retrieve('eng')).toBe('ResourceNotFoundException');
+  });
+
+  it('hides a document whose access tags a key lacks from every route, inside the store query', async () => {
+    const SALARY = { question: 'quindecim salary band senior engineers', topK: 5 };
+    const retrieved = async (key: string) => ((await call('/v1/retrieve', key, SALARY)).json.chunks as Array<{ path: string }>).map((c) => c.path);
+    const listed = async (key: string) => ((await call('/v1/documents?limit=100', key)).json.documents as Array<{ path: string; id: number }>);
+    expect(await retrieved(keys.managers)).toContain('docs/finance/salary-bands.md');
+    expect(await retrieved(keys.ops)).toContain('docs/finance/salary-bands.md');
+    expect(await retrieved(keys.eng)).not.toContain('docs/finance/salary-bands.md');
+    const hiddenId = (await listed(keys.ops)).find((d) => d.path === 'docs/finance/salary-bands.md')!.id;
+    expect((await listed(keys.eng)).map((d) => d.path)).not.toContain('docs/finance/salary-bands.md');
+    expect((await call(`/v1/documents/${hiddenId}`, keys.eng)).status).toBe(404);
+    expect((await call(`/v1/documents/${hiddenId}`, keys.managers)).status).toBe(200);
+    const answer = (await call('/v1/query', keys.eng, { question: 'What is the quindecim salary band for senior engineers?' })).json as Answer & { answer: string };
+    expect(answer.answer).not.toContain('91,000');
+
+    const client = new Client({ name: 'access-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${keys.eng}` } } }));
+    const found = (await client.callTool({ name: 'search', arguments: { query: SALARY.question, topK: 5 } })).structuredContent as { passages: Array<{ path: string }> };
+    expect(found.passages.map((p) => p.path)).not.toContain('docs/finance/salary-bands.md');
+    await client.close();
+    const bedrock = (name: 'eng' | 'managers') =>
+      new BedrockAgentRuntimeClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: name, secretAccessKey: keys[name] } })
+        .send(new RetrieveCommand({ knowledgeBaseId: 'default', retrievalQuery: { text: SALARY.question } }))
+        .then((r) => JSON.stringify(r.retrievalResults));
+    expect(await bedrock('eng')).not.toContain('salary-bands');
+    expect(await bedrock('managers')).toContain('salary-bands');
   });
 });

@@ -30,7 +30,7 @@ it('kb keys create prints the key once; the file holds only its hash; list never
   expect(JSON.parse(listed.out.join('')).keys[0]).not.toHaveProperty('sha256');
 
   const server = openKeyStore(keyStorePaths(kbDir));
-  expect(server.authenticate(key)).toEqual({ name: 'hr-bot', scopes: { hr: 'reader' } });
+  expect(server.authenticate(key)).toEqual({ name: 'hr-bot', scopes: { hr: 'reader' }, access: [] });
   expect(server.secretFor('hr-bot')).toBe(key);
   expect(server.authenticate(`${key}x`)).toBeUndefined();
 });
@@ -47,7 +47,7 @@ it('a key revoked by kb keys is refused by a running server at once (bearer and 
     const req = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', path: '/knowledgebases/default/retrieve', headers: { host: '127.0.0.1', 'content-type': 'application/json' }, body });
     return { method: 'POST', url: '/knowledgebases/default/retrieve', headers: req.headers, body: Buffer.from(body) };
   };
-  expect(await authenticateRequest(await signed(), keys)).toEqual({ name: 'ops', scopes: { '*': 'admin' } });
+  expect(await authenticateRequest(await signed(), keys)).toEqual({ name: 'ops', scopes: { '*': 'admin' }, access: [] });
   expect(server.authenticate(key)?.name).toBe('ops');
 
   const ctx = memoryCtx(dir);

@@ -121,7 +121,7 @@ describe('serverKbApiKeys', () => {
       expect(keys.bearer('rest-key-0123456789abcdef')).toEqual({ name: 'ops', scopes: { '*': 'admin' } });
       expect(keys.secretFor('ops')).toBeUndefined();
       const { key } = store.create({ name: 'hr-bot', scopes: { hr: 'reader' } });
-      expect(keys.bearer(key)).toEqual({ name: 'hr-bot', scopes: { hr: 'reader' } });
+      expect(keys.bearer(key)).toEqual({ name: 'hr-bot', scopes: { hr: 'reader' }, access: [] });
       expect(keys.secretFor('hr-bot')).toBe(key);
       expect(keys.bearer('kb_wrong-0123456789abcdef')).toBeUndefined();
     } finally {

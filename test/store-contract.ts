@@ -234,6 +234,29 @@ export function runStoreContract(name: string, make: () => Promise<StoreUnderTes
       expect(documents).toHaveLength(6);
     });
 
+    it('hides documents whose `access` front matter names none of the caller\'s tags, in both searches and in listings', async () => {
+      const metas = [{}, { access: 'hr' }, { access: ['hr', 'managers'] }, { access: [] }, { access: 7 }];
+      const results = await store.writeDocuments(metas.map((metadata, i) => docWrite(`a${i}.md`, [`Salary policy note ${i} for the salary review.`], { metadata, axes: [i] })));
+      const idOf = (i: number) => results[i]!.documentId;
+      const seen = async (visibleTo: string[] | undefined) => {
+        const filters = visibleTo ? { visibleTo } : undefined;
+        const chunks = async (hits: Array<{ chunkId: number }>) => [...(await store.chunksByIds(hits.map((h) => h.chunkId))).values()].map((c) => c.path).sort();
+        const keyword = await chunks(await store.searchKeywords('salary policy', { k: 20, ...(filters ? { filters } : {}) }));
+        const vector = await chunks(await store.searchVectors(vec(0), { k: 20, ...(filters ? { filters } : {}) }));
+        const listed = (await store.listDocuments({ limit: 20, ...(visibleTo ? { visibleTo } : {}) })).documents.map((d) => d.path).sort();
+        expect(vector).toEqual(keyword);
+        expect(listed).toEqual(keyword);
+        return keyword;
+      };
+      expect(await seen(undefined)).toEqual(['a0.md', 'a1.md', 'a2.md', 'a3.md', 'a4.md']);
+      expect(await seen([])).toEqual(['a0.md']);
+      expect(await seen(['managers'])).toEqual(['a0.md', 'a2.md']);
+      expect(await seen(['hr', 'finance'])).toEqual(['a0.md', 'a1.md', 'a2.md']);
+      expect(await store.getDocument(idOf(1), { visibleTo: ['managers'] })).toBeUndefined();
+      expect((await store.getDocument(idOf(2), { visibleTo: ['managers'] }))?.path).toBe('a2.md');
+      expect((await store.getDocument(idOf(1)))?.path).toBe('a1.md');
+    });
+
     it('caches vectors by embed key and chunk-text hash, and prunes those no chunk uses', async () => {
       const write = corpus()[0]!;
       await store.writeDocuments([write]);

@@ -4,7 +4,7 @@ import type { CollectionCatalog } from '../collections/collection-catalog.js';
 import type { Collection } from '../collections/collection-catalog.js';
 import type { AskRequest } from '../collections/kb-service.js';
 import type { RetrievalFilter } from '../collections/retrieval-filter.js';
-import { mayRead, type ScopedPrincipal } from '../collections/scope.js';
+import { accessFilter, mayRead, type ScopedPrincipal } from '../collections/scope.js';
 import { type EmulatorRequest, type EmulatorResponse, peerAddress } from '../emulator/dual-protocol-server.js';
 import { encodeEvent, EVENT_STREAM_CONTENT_TYPE } from '../emulator/event-stream.js';
 import { sendJson, sendServiceError } from '../emulator/send-response.js';
@@ -66,7 +66,7 @@ export function createKbApiHandler({ catalog, keys, gate, sessions = createSessi
         collection = target.name;
         const search = input.retrievalConfiguration?.vectorSearchConfiguration;
         const passages = await target.service.retrieve(input.retrievalQuery.text, {
-          k: search?.numberOfResults ?? 5, ...(search?.overrideSearchType ? { searchType: search.overrideSearchType } : {}), ...(search?.filter ? { where: translateFilter(search.filter) } : {}),
+          ...visibleTo(principal), k: search?.numberOfResults ?? 5, ...(search?.overrideSearchType ? { searchType: search.overrideSearchType } : {}), ...(search?.filter ? { where: translateFilter(search.filter) } : {}),
         });
         sendJson(res, 200, { retrievalResults: passages.map((p) => retrievalResultOf(p, target.name)) });
       } else {
@@ -81,7 +81,7 @@ export function createKbApiHandler({ catalog, keys, gate, sessions = createSessi
         if (!history) throw new ServiceError('ValidationException', 400, `Session with Id ${input.sessionId} is not valid. Please check and try again.`);
         const search = config.knowledgeBaseConfiguration.retrievalConfiguration?.vectorSearchConfiguration;
         const ask: AskRequest = {
-          ...(search?.numberOfResults ? { k: search.numberOfResults } : {}), ...(search?.filter ? { where: translateFilter(search.filter) } : {}), ...(history.length ? { history } : {}),
+          ...visibleTo(principal), ...(search?.numberOfResults ? { k: search.numberOfResults } : {}), ...(search?.filter ? { where: translateFilter(search.filter) } : {}), ...(history.length ? { history } : {}),
         };
         if (operation === 'RetrieveAndGenerate') {
           const answer = await target.service.ask(input.input.text, ask);
@@ -201,4 +201,10 @@ async function readLimited(req: EmulatorRequest, max: number): Promise<Uint8Arra
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** The principal's access tags for the store queries (none: it may see every document). */
+function visibleTo(principal: ScopedPrincipal): { visibleTo?: string[] } {
+  const tags = accessFilter(principal);
+  return tags ? { visibleTo: tags } : {};
 }

@@ -132,6 +132,7 @@ export const COMMANDS: CommandSpec[] = [
       jsonOption,
       { flags: '--collection <names>', description: 'collections the key may use (comma list; * for all)', parse: 'list' },
       { flags: '--role <role>', description: 'reader (query, retrieve, read documents) or admin (default reader)' },
+      { flags: '--access <tags>', description: 'access tags: documents whose front matter "access" names one are visible to the key (comma list; * for all); documents without "access" always are', parse: 'list' },
     ],
     load: () => import('./commands/keys-command.js'),
   },

@@ -32,16 +32,18 @@ export function kbServiceOverOpenKb({ kb, answerer, minCoverage }: { kb: Pick<Kn
   const fresh = () => docs.clear();
 
   return {
-    async retrieve(query, { k, filters, where, signal } = {}) {
+    async retrieve(query, { k, filters, where, visibleTo, searchType, signal } = {}) {
       fresh();
-      const all = withWhere(filters, where);
-      const result = await kb.retriever.retrieve(query, { ...(k ? { topK: k } : {}), ...(all ? { filters: all } : {}), ...(signal ? { signal } : {}) });
+      const all = withWhere(filters, where, visibleTo);
+      const result = await kb.retriever.retrieve(query, {
+        ...(k ? { topK: k } : {}), ...(all ? { filters: all } : {}), ...(searchType === 'SEMANTIC' ? { semantic: true } : {}), ...(signal ? { signal } : {}),
+      });
       return Promise.all(result.chunks.map(passageOf));
     },
 
-    async ask(question, { k, filters, where, history, signal, onToken } = {}) {
+    async ask(question, { k, filters, where, visibleTo, history, signal, onToken } = {}) {
       fresh();
-      const all = withWhere(filters, where);
+      const all = withWhere(filters, where, visibleTo);
       const result = await answerQuestion({
         question, retriever: kb.retriever, answerer, minCoverage,
         ...(k ? { topK: k } : {}), ...(all ? { filters: all } : {}), ...(history ? { history } : {}), ...(signal ? { signal } : {}), ...(onToken ? { onToken } : {}),
@@ -51,13 +53,13 @@ export function kbServiceOverOpenKb({ kb, answerer, minCoverage }: { kb: Pick<Kn
       return { answer: result.answer, found: result.found, citations: result.citations, passages, model: result.model };
     },
 
-    async listDocuments({ pathPrefix, limit = 50, offset = 0 } = {}) {
-      const { total, documents } = await kb.store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset });
+    async listDocuments({ pathPrefix, limit = 50, offset = 0, visibleTo } = {}) {
+      const { total, documents } = await kb.store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset, ...(visibleTo ? { visibleTo } : {}) });
       return { total, documents: documents.map(summaryOf) };
     },
 
-    async getDocument(id) {
-      const doc = await kb.store.getDocument(id);
+    async getDocument(id, { visibleTo } = {}) {
+      const doc = await kb.store.getDocument(id, visibleTo ? { visibleTo } : {});
       if (!doc) return undefined;
       const chunks = (await kb.store.chunksOf(id)).map(({ id: chunkId, ordinal, page, heading, text }) => ({ id: chunkId, ordinal, text, ...(page !== undefined ? { page } : {}), ...(heading ? { heading } : {}) }));
       return { ...summaryOf(doc), chunks };
@@ -65,8 +67,8 @@ export function kbServiceOverOpenKb({ kb, answerer, minCoverage }: { kb: Pick<Kn
   };
 }
 
-function withWhere(filters: SearchFilters | undefined, where: RetrievalFilter | undefined): SearchFilters | undefined {
-  return where ? { ...filters, where } : filters;
+function withWhere(filters: SearchFilters | undefined, where: RetrievalFilter | undefined, visibleTo: string[] | undefined): SearchFilters | undefined {
+  return where || visibleTo ? { ...filters, ...(where ? { where } : {}), ...(visibleTo ? { visibleTo } : {}) } : filters;
 }
 
 /** What `where` filters see: the front matter first, so path, format and tags cannot be overridden by it. */

@@ -8,9 +8,9 @@ import type { RetrievalFilter } from './retrieval-filter.js';
 export interface KbService {
   retrieve(query: string, options?: RetrieveRequest): Promise<RetrievedPassage[]>;
   ask(question: string, options?: AskRequest): Promise<KbAnswer>;
-  listDocuments(options?: { pathPrefix?: string; limit?: number; offset?: number }): Promise<{ total: number; documents: DocumentSummary[] }>;
-  /** Undefined when there is no such document. */
-  getDocument(id: number): Promise<DocumentDetail | undefined>;
+  listDocuments(options?: { pathPrefix?: string; limit?: number; offset?: number; visibleTo?: string[] }): Promise<{ total: number; documents: DocumentSummary[] }>;
+  /** Undefined when there is no such document, or the caller's access tags (`visibleTo`) do not reach it. */
+  getDocument(id: number, options?: { visibleTo?: string[] }): Promise<DocumentDetail | undefined>;
 }
 
 export interface RetrieveRequest {
@@ -21,6 +21,8 @@ export interface RetrieveRequest {
   where?: RetrievalFilter;
   /** SEMANTIC: vectors only; HYBRID (default): vectors and keywords fused. */
   searchType?: 'HYBRID' | 'SEMANTIC';
+  /** The caller's access tags (accessFilter of its principal): documents they do not reach are never retrieved. */
+  visibleTo?: string[];
   signal?: AbortSignal;
 }
 

@@ -8,10 +8,20 @@ export type Scopes = Record<string, Role>;
 export interface ScopedPrincipal {
   name: string;
   scopes: Scopes;
+  /**
+   * Access tags of a key-store key: it sees documents without `access` front matter, and those whose `access`
+   * names one of these (`*`: every document). Absent: every document (REST keys, auth off).
+   */
+  access?: string[];
 }
 
 /** With auth off every caller may do everything, as on the REST routes. */
 export const ANONYMOUS_PRINCIPAL: ScopedPrincipal = { name: 'anonymous', scopes: { '*': 'admin' } };
+
+/** The store filter for a principal's access tags: undefined when it may see every document. */
+export function accessFilter(principal: Pick<ScopedPrincipal, 'access'>): string[] | undefined {
+  return principal.access && !principal.access.includes('*') ? principal.access : undefined;
+}
 
 export function roleIn(principal: ScopedPrincipal, collection: string): Role | undefined {
   return principal.scopes[collection] ?? principal.scopes['*'];

@@ -10,6 +10,8 @@ const roleSchema = z.enum(['reader', 'admin']);
 const recordSchema = z.object({
   name: z.string(),
   scopes: z.record(z.string(), roleSchema),
+  /** Access tags: documents whose front matter `access` names one of these are visible to the key (see ScopedPrincipal). */
+  access: z.array(z.string()).optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   salt: z.string(),
   createdAt: z.string(),
@@ -22,6 +24,7 @@ export type KeyRecord = z.infer<typeof recordSchema>;
 export type KeyListing = Omit<KeyRecord, 'sha256' | 'salt'>;
 
 const NAME = /^[a-zA-Z0-9][\w.-]{0,63}$/;
+const ACCESS_TAG = /^(\*|[a-zA-Z0-9][\w.-]{0,63})$/;
 
 /**
  * API keys with scopes, in a JSON file that holds only each key's SHA-256. A key is derived from a server
@@ -62,18 +65,20 @@ export function openKeyStore({ file, secretFile }: { file: string; secretFile: s
   };
   const derive = (secret: Buffer, r: Pick<KeyRecord, 'name' | 'salt'>) => `kb_${createHmac('sha256', secret).update(`${r.name}:${r.salt}`).digest('base64url')}`;
   const active = () => records().filter((r) => !r.revokedAt);
-  const principal = (r: KeyRecord): ScopedPrincipal => ({ name: r.name, scopes: { ...r.scopes } });
+  const principal = (r: KeyRecord): ScopedPrincipal => ({ name: r.name, scopes: { ...r.scopes }, access: [...(r.access ?? [])] });
 
   return {
     /** Creates a key and returns it; this is the only time it is shown. */
-    create({ name, scopes }: { name: string; scopes: ScopedPrincipal['scopes'] }): { key: string; listing: KeyListing } {
+    create({ name, scopes, access = [] }: { name: string; scopes: ScopedPrincipal['scopes']; access?: string[] }): { key: string; listing: KeyListing } {
+      const badTag = access.find((t) => !ACCESS_TAG.test(t));
+      if (badTag !== undefined) throw new UsageError(`Access tag "${badTag}" must be 1-64 letters, digits, ".", "-" or "_" (or * for every document).`);
       if (!NAME.test(name)) throw new UsageError(`Key name "${name}" must be 1-64 letters, digits, dots, dashes or underscores; it is the SigV4 access key id.`);
       if (!Object.keys(scopes).length) throw new UsageError('A key needs at least one collection: --collection hr (or * for all).');
       const keys = records();
       if (keys.some((r) => r.name === name && !r.revokedAt)) throw new UsageError(`A key named "${name}" exists; revoke it first (kb keys revoke ${name}) or pick another name.`);
       const salt = randomBytes(16).toString('hex');
       const key = derive(serverSecret(true)!, { name, salt });
-      const record: KeyRecord = { name, scopes, salt, sha256: createHash('sha256').update(key).digest('hex'), createdAt: new Date().toISOString() };
+      const record: KeyRecord = { name, scopes, ...(access.length ? { access } : {}), salt, sha256: createHash('sha256').update(key).digest('hex'), createdAt: new Date().toISOString() };
       save([...keys.filter((r) => r.name !== name), record]);
       const { sha256: _h, salt: _s, ...listing } = record;
       return { key, listing };

@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Collection, CollectionCatalog } from '../collections/collection-catalog.js';
 import type { RetrievedPassage } from '../collections/kb-service.js';
-import { readableCollection, roleIn, type ScopedPrincipal, visibleCollections } from '../collections/scope.js';
+import { accessFilter, readableCollection, roleIn, type ScopedPrincipal, visibleCollections } from '../collections/scope.js';
 import * as s from './tool-schemas.js';
 
 export interface KbMcpServerOptions {
@@ -37,6 +37,10 @@ export function createKbMcpServer({ catalog, principal, version, onToolCall }: K
     return structuredResult(structured);
   };
 
+  // The key's access tags reach every store query: a document they do not reach is never read.
+  const visibleTo = accessFilter(principal);
+  const visible = visibleTo ? { visibleTo } : {};
+
   server.registerTool('search', {
     title: 'Search the knowledge base',
     description: 'Ranked passages for a query from one collection. Returns passages, best first, each with the document path, page (PDF), heading, relevance score, document and chunk ids, and the passage text. No answer is written; use ask for that.',
@@ -44,7 +48,7 @@ export function createKbMcpServer({ catalog, principal, version, onToolCall }: K
     outputSchema: s.searchOutput,
     annotations: { title: 'Search the knowledge base', ...READ_ONLY },
   }, async ({ collection, query, topK, filters }, extra) => inCollection('search', collection, async (c) => {
-    const passages = await c.service.retrieve(query, { k: topK ?? 6, ...(filters ? { filters } : {}), signal: extra.signal });
+    const passages = await c.service.retrieve(query, { k: topK ?? 6, ...(filters ? { filters } : {}), ...visible, signal: extra.signal });
     return { query, passages: passages.map(passageOut) };
   }));
 
@@ -55,7 +59,7 @@ export function createKbMcpServer({ catalog, principal, version, onToolCall }: K
     outputSchema: s.askOutput,
     annotations: { title: 'Answer from the knowledge base', ...READ_ONLY },
   }, async ({ collection, question, topK, filters }, extra) => inCollection('ask', collection, async (c) => {
-    const a = await c.service.ask(question, { ...(topK ? { k: topK } : {}), ...(filters ? { filters } : {}), signal: extra.signal });
+    const a = await c.service.ask(question, { ...(topK ? { k: topK } : {}), ...(filters ? { filters } : {}), ...visible, signal: extra.signal });
     const citations = a.citations.map((ct) => {
       const p = a.passages.get(ct.n);
       return { n: ct.n, path: ct.path, documentId: ct.documentId, snippet: ct.snippet, score: ct.score, ...opt('page', ct.page), ...opt('heading', ct.heading), ...opt('title', p?.title), ...opt('url', p?.url) };
@@ -83,7 +87,7 @@ export function createKbMcpServer({ catalog, principal, version, onToolCall }: K
     outputSchema: s.listDocumentsOutput,
     annotations: { title: 'List documents', ...READ_ONLY },
   }, async ({ collection, pathPrefix, limit, offset }) => inCollection('list_documents', collection, async (c) =>
-    c.service.listDocuments({ ...opt('pathPrefix', pathPrefix), ...opt('limit', limit), ...opt('offset', offset) })));
+    c.service.listDocuments({ ...opt('pathPrefix', pathPrefix), ...opt('limit', limit), ...opt('offset', offset), ...visible })));
 
   server.registerTool('get_document', {
     title: 'Get a document',
@@ -93,7 +97,7 @@ export function createKbMcpServer({ catalog, principal, version, onToolCall }: K
     annotations: { title: 'Get a document', ...READ_ONLY },
   }, async ({ collection, documentId }) => {
     const result = await inCollection('get_document', collection, async (c) => {
-      const document = await c.service.getDocument(documentId);
+      const document = await c.service.getDocument(documentId, visible);
       if (!document) throw new MissingDocument(documentId);
       return { document };
     }).catch((error: unknown) => {

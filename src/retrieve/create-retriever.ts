@@ -9,6 +9,8 @@ import { createTermCoverage } from './term-coverage.js';
 export interface RetrieveOptions {
   topK?: number;
   filters?: SearchFilters;
+  /** Vectors only (Bedrock's SEMANTIC search type), whatever the configured keyword weight. */
+  semantic?: boolean;
   signal?: AbortSignal;
 }
 
@@ -49,7 +51,8 @@ export function createRetriever({ store, embedder, settings }: { store: KbStore;
       return { rebuilt, size: vectors };
     },
 
-    async retrieve(query: string, { topK = settings.topK, filters, signal }: RetrieveOptions = {}): Promise<RetrievalResult> {
+    async retrieve(query: string, { topK = settings.topK, filters, semantic = false, signal }: RetrieveOptions = {}): Promise<RetrievalResult> {
+      const weights = semantic ? { vectorWeight: 1, keywordWeight: 0 } : settings;
       const t0 = performance.now();
       await store.checkEmbedding(configured);
       const n = Math.max(settings.candidates, topK * 3);
@@ -60,7 +63,7 @@ export function createRetriever({ store, embedder, settings }: { store: KbStore;
       let vectorMs = 0;
       let rebuiltIndex = false;
       let embedding: RetrievalResult['embedding'];
-      if (settings.vectorWeight > 0 || settings.keywordWeight === 0) {
+      if (weights.vectorWeight > 0 || weights.keywordWeight === 0) {
         const { vector: q, usage, attempts } = await embedQuery(embedder, query, signal ? { signal } : {});
         embedMs = performance.now() - t0;
         const price = embedder.capabilities.costsTokens ? settings.embeddingPricePer1k : undefined;
@@ -71,12 +74,12 @@ export function createRetriever({ store, embedder, settings }: { store: KbStore;
         vectorMs = performance.now() - t1;
       }
       const t2 = performance.now();
-      const keywordHits = settings.keywordWeight > 0 ? await store.searchKeywords(query, search) : [];
+      const keywordHits = weights.keywordWeight > 0 ? await store.searchKeywords(query, search) : [];
       const keywordMs = performance.now() - t2;
 
       const fused = fuseRankings([
-        { ids: vectorHits.map((h) => h.chunkId), weight: settings.vectorWeight },
-        { ids: keywordHits.map((h) => h.chunkId), weight: settings.keywordWeight },
+        { ids: vectorHits.map((h) => h.chunkId), weight: weights.vectorWeight },
+        { ids: keywordHits.map((h) => h.chunkId), weight: weights.keywordWeight },
       ]);
       const similarity = new Map(vectorHits.map((h) => [h.chunkId, h.score]));
       const bm25 = new Map(keywordHits.map((h) => [h.chunkId, h.score]));

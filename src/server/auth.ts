@@ -3,7 +3,7 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import { findByKeyHash } from '../keys/find-by-key-hash.js';
 import type { ApiKey, Role } from './api-keys.js';
 import { DEFAULT_COLLECTION } from '../collections/collection-catalog.js';
-import { roleIn, type ScopedPrincipal } from '../collections/scope.js';
+import { accessFilter, roleIn, type ScopedPrincipal } from '../collections/scope.js';
 import { createFailedAuthLimiter, type FailedAuthLimiterOptions } from './failed-auth-limiter.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from './http-errors.js';
 
@@ -11,6 +11,8 @@ export interface Principal {
   /** Key id, or "anonymous" when auth is off. */
   id: string;
   role: Role;
+  /** The key's access tags for store queries (see ScopedPrincipal.access); absent: every document. */
+  visibleTo?: string[];
 }
 
 const ANONYMOUS: Principal = { id: 'anonymous', role: 'admin' };
@@ -66,7 +68,8 @@ export function createAuth(keys: ApiKey[], failedLogins: FailedAuthLimiterOption
           if (hidden) return next(hidden(req));
           return next(new ForbiddenError(`This key may not read the ${collection} collection; use a key with a role on "${collection}" or "*" (kb keys create --collection ${collection}).`));
         }
-        req.principal = { id: key.name, role: granted };
+        const visibleTo = accessFilter(key);
+        req.principal = { id: key.name, role: granted, ...(visibleTo ? { visibleTo } : {}) };
         if (role === 'admin' && granted !== 'admin') return next(new ForbiddenError(`This needs an admin key; key "${key.name}" is a ${granted} key.`));
         next();
       };

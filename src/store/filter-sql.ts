@@ -25,9 +25,16 @@ export function filterSql(filters: SearchFilters | undefined): { sql: string; pa
     params.push(tag);
   }
   if (filters.where) clauses.push(whereSql(filters.where, params));
+  if (filters.visibleTo) {
+    // `access` as a tag or a list of tags; a document without it is open to every reader of the collection.
+    clauses.push(`(NOT EXISTS (SELECT 1 FROM json_each(d.metadata) WHERE key = 'access')
+      OR EXISTS (SELECT 1 FROM json_each(d.metadata) m, json_each(CASE WHEN m.type = 'array' THEN m.value ELSE json_array(m.value) END) e
+        WHERE m.key = 'access' AND e.type = 'text' AND e.value IN (${filters.visibleTo.map(() => '?').join(',') || 'NULL'})))`);
+    params.push(...filters.visibleTo);
+  }
   return { sql: clauses.length ? clauses.join(' AND ') : '1=1', params };
 }
 
 export function hasFilters(filters: SearchFilters | undefined): boolean {
-  return !!filters && !!(filters.pathPrefix || filters.pathGlob || filters.formats?.length || filters.tags?.length || filters.where);
+  return !!filters && !!(filters.pathPrefix || filters.pathGlob || filters.formats?.length || filters.tags?.length || filters.where || filters.visibleTo);
 }

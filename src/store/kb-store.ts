@@ -29,10 +29,10 @@ export interface KbStore {
 
   /** Documents indexed from these root folders (absolute paths). */
   documentsUnder(roots: string[]): Promise<DocumentRow[]>;
-  /** A page of documents ordered by path, with chunk counts. */
-  listDocuments(query: { pathPrefix?: string; limit?: number; offset?: number }): Promise<{ total: number; documents: DocumentRow[] }>;
-  /** A document by id, with its chunk count. */
-  getDocument(id: number): Promise<DocumentRow | undefined>;
+  /** A page of documents ordered by path, with chunk counts; `visibleTo` as in SearchFilters. */
+  listDocuments(query: { pathPrefix?: string; limit?: number; offset?: number; visibleTo?: string[] }): Promise<{ total: number; documents: DocumentRow[] }>;
+  /** A document by id, with its chunk count; undefined too when `visibleTo` may not see it. */
+  getDocument(id: number, options?: { visibleTo?: string[] }): Promise<DocumentRow | undefined>;
   /** A document by absolute path, else by its path relative to the indexed root. */
   findDocument(path: string): Promise<DocumentRow | undefined>;
   /** A document with these bytes built with these settings, and its chunks (a renamed or copied file). */

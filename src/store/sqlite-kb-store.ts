@@ -129,8 +129,8 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
     async listDocuments(query) {
       return store.listDocuments(query);
     },
-    async getDocument(id) {
-      return store.getDocument(id);
+    async getDocument(id, options) {
+      return store.getDocument(id, options);
     },
     async findDocument(path) {
       return store.documentByAbsPath(path) ?? store.allDocuments().find((d) => d.path === path);

@@ -92,16 +92,17 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
     allDocuments(): DocumentRow[] {
       return (sql('SELECT * FROM documents ORDER BY path').all() as RawDoc[]).map(toDoc);
     },
-    listDocuments({ pathPrefix, limit = 50, offset = 0 }: { pathPrefix?: string; limit?: number; offset?: number }): { total: number; documents: DocumentRow[] } {
-      const f = filterSql(pathPrefix ? { pathPrefix } : undefined);
+    listDocuments({ pathPrefix, limit = 50, offset = 0, visibleTo }: { pathPrefix?: string; limit?: number; offset?: number; visibleTo?: string[] }): { total: number; documents: DocumentRow[] } {
+      const f = filterSql({ ...(pathPrefix ? { pathPrefix } : {}), ...(visibleTo ? { visibleTo } : {}) });
       const total = (sql(`SELECT count(*) AS n FROM documents d WHERE ${f.sql}`).get(...f.params) as { n: number }).n;
       const rows = db
         .prepare(`SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count FROM documents d WHERE ${f.sql} ORDER BY d.path LIMIT ? OFFSET ?`)
         .all(...f.params, limit, offset) as RawDoc[];
       return { total, documents: rows.map(toDoc) };
     },
-    getDocument(id: number): DocumentRow | undefined {
-      const r = sql('SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count FROM documents d WHERE id = ?').get(id) as RawDoc | undefined;
+    getDocument(id: number, { visibleTo }: { visibleTo?: string[] } = {}): DocumentRow | undefined {
+      const f = filterSql(visibleTo ? { visibleTo } : undefined);
+      const r = sql(`SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count FROM documents d WHERE d.id = ? AND ${f.sql}`).get(id, ...f.params) as RawDoc | undefined;
       return r && toDoc(r);
     },
     documentByAbsPath(absPath: string): DocumentRow | undefined {

@@ -17,13 +17,14 @@ export const run: CommandRun = async ([action, name], options, ctx) => {
       if (role !== 'reader' && role !== 'admin') throw new UsageError(`--role must be reader or admin, not "${role}".`);
       const collections = (options.collection as string[] | undefined) ?? [];
       if (!collections.length) throw new UsageError('Give the collections it may use: --collection hr (comma list, or * for all).');
-      const { key, listing } = store.create({ name, scopes: Object.fromEntries(collections.map((c) => [c, role])) });
-      out({ ...listing, key }, `Key "${name}" (${collections.join(', ')}: ${role}). It is shown only now; store it safely:\n${key}\nBedrock clients: access key id "${name}", secret access key = the key.\n`);
+      const access = (options.access as string[] | undefined) ?? [];
+      const { key, listing } = store.create({ name, scopes: Object.fromEntries(collections.map((c) => [c, role])), access });
+      out({ ...listing, key }, `Key "${name}" (${collections.join(', ')}: ${role}${access.length ? `; access ${access.join(', ')}` : ''}). It is shown only now; store it safely:\n${key}\nBedrock clients: access key id "${name}", secret access key = the key.\n`);
       return 0;
     }
     case 'list': {
       const keys = store.list();
-      out({ keys }, keys.length ? keys.map((k) => `${k.name}  ${Object.entries(k.scopes).map(([c, r]) => `${c}:${r}`).join(',')}  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}\n`).join('') : 'No keys.\n');
+      out({ keys }, keys.length ? keys.map((k) => `${k.name}  ${Object.entries(k.scopes).map(([c, r]) => `${c}:${r}`).join(',')}${k.access?.length ? `  access ${k.access.join(',')}` : ''}  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}\n`).join('') : 'No keys.\n');
       return 0;
     }
     case 'revoke': {

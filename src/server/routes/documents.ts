@@ -17,14 +17,14 @@ export function documentRoutes({ documents: store, remove, guard }: DocumentRout
 
   router.get('/documents', ...guard('reader'), async (req, res) => {
     const { pathPrefix, limit, offset } = listDocumentsSchema.parse(req.query);
-    const { total, documents } = await store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset });
+    const visibleTo = req.principal?.visibleTo;
+    const { total, documents } = await store.listDocuments({ ...(pathPrefix ? { pathPrefix } : {}), limit, offset, ...(visibleTo ? { visibleTo } : {}) });
     res.json({ total, limit, offset, documents: documents.map(publicDocument) });
   });
 
   router.get('/documents/:id', ...guard('reader'), async (req, res) => {
     const { id } = documentIdSchema.parse(req.params);
-    const doc = await store.getDocument(id);
-    if (!doc) throw new NotFoundError(`There is no document ${id}; GET /v1/documents lists them.`);
+    const doc = await visibleDocument(store, id, req.principal?.visibleTo);
     const chunks = (await store.chunksOf(id)).map(({ id: chunkId, ordinal, page, heading, charStart, charEnd, text }) => ({
       id: chunkId, ordinal, ...(page !== undefined ? { page } : {}), ...(heading ? { heading } : {}), charStart, charEnd, text,
     }));
@@ -33,6 +33,7 @@ export function documentRoutes({ documents: store, remove, guard }: DocumentRout
 
   router.delete('/documents/:id', ...guard('admin'), async (req, res) => {
     const { id } = documentIdSchema.parse(req.params);
+    await visibleDocument(store, id, req.principal?.visibleTo); // a key never removes what it may not see
     const removed = await remove(id);
     req.log.info({ documentId: id, path: removed.path, chunks: removed.chunks, keyId: req.principal?.id }, 'document removed');
     res.json({
@@ -43,6 +44,13 @@ export function documentRoutes({ documents: store, remove, guard }: DocumentRout
   });
 
   return router;
+}
+
+/** The document, or the 404 of a missing one when the key's access tags do not reach it. */
+async function visibleDocument(store: DocumentRouteDeps['documents'], id: number, visibleTo: string[] | undefined): Promise<DocumentRow> {
+  const doc = await store.getDocument(id, visibleTo ? { visibleTo } : {});
+  if (!doc) throw new NotFoundError(`There is no document ${id}; GET /v1/documents lists them.`);
+  return doc;
 }
 
 /** What clients see of a document: no absolute paths of the server's disk, no internal keys. */

@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { withVisibility } from '../with-visibility.js';
 import { answerQuestion, type AnsweredQuestion } from '../../answer/answer-question.js';
 import type { Answerer } from '../../answer/answerer.js';
 import type { AnswerQuestionFn } from '../../answer/with-answer-cache.js';
@@ -56,7 +57,7 @@ export function queryRoutes(deps: QueryRouteDeps): Router {
         signal,
         ...(body.history ? { history: body.history } : {}),
         ...(body.topK ? { topK: body.topK } : {}),
-        ...(body.filters ? { filters: body.filters } : {}),
+        ...withVisibility(body.filters, req.principal),
         ...(body.params ? { params: body.params } : {}),
         ...(body.rerank !== undefined ? { rerank: body.rerank } : {}),
         ...(body.rerankTopN !== undefined ? { rerankTopN: body.rerankTopN } : {}),

@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { withVisibility } from '../with-visibility.js';
 import type { Retriever } from '../../retrieve/create-retriever.js';
 import type { RerankedRetrievalResult } from '../../retrieve/with-reranker.js';
 import type { Role } from '../api-keys.js';
@@ -20,7 +21,7 @@ export function retrieveRoutes(deps: RetrieveRouteDeps): Router {
     const body = schema.parse(req.body);
     const result = await deps.retriever.retrieve(body.question, {
       ...(body.topK ? { topK: body.topK } : {}),
-      ...(body.filters ? { filters: body.filters } : {}),
+      ...withVisibility(body.filters, req.principal),
       ...(body.rerank !== undefined ? { rerank: body.rerank } : {}),
       ...(body.rerankTopN !== undefined ? { rerankTopN: body.rerankTopN } : {}),
       signal: requestSignal(res, deps.shutdown),

@@ -19,5 +19,10 @@ export function filterWhere(filters: SearchFilters | undefined, params: unknown[
   if (filters?.formats?.length) clauses.push(`d.format = ANY(${param(filters.formats)}::text[])`);
   for (const tag of filters?.tags ?? []) clauses.push(`EXISTS (SELECT 1 FROM json_array_elements_text(d.tags) t WHERE lower(t) = lower(${param(tag)}))`);
   if (filters?.where) clauses.push(postgresWhere(filters.where, params));
+  if (filters?.visibleTo) {
+    // As the SQLite store: `access` a tag or a list; without it, open to every reader of the collection.
+    clauses.push(`(d.metadata -> 'access' IS NULL OR EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN json_typeof(d.metadata -> 'access') = 'array' THEN d.metadata -> 'access' ELSE json_build_array(d.metadata -> 'access') END) AS e(value)
+      WHERE json_typeof(e.value) = 'string' AND e.value #>> '{}' = ANY(${param(filters.visibleTo)}::text[])))`);
+  }
   return clauses.length ? clauses.join(' AND ') : 'true';
 }

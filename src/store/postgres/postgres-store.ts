@@ -125,15 +125,17 @@ export async function openPostgresStore({ url, ssl, password, maxConnections = 8
     async documentsUnder(roots) {
       return roots.length ? documents('SELECT * FROM documents WHERE root = ANY($1::text[])', [roots]) : [];
     },
-    async listDocuments({ pathPrefix, limit = 50, offset = 0 }) {
+    async listDocuments({ pathPrefix, limit = 50, offset = 0, visibleTo }) {
       const params: unknown[] = [];
-      const w = filterWhere(pathPrefix ? { pathPrefix } : undefined, params);
+      const w = filterWhere({ ...(pathPrefix ? { pathPrefix } : {}), ...(visibleTo ? { visibleTo } : {}) }, params);
       const total = Number((await pool.query<{ n: number }>(`SELECT count(*) AS n FROM documents d WHERE ${w}`, params)).rows[0]!.n);
       const rows = await documents(`SELECT ${WITH_CHUNK_COUNT} FROM documents d WHERE ${w} ORDER BY d.path LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, limit, offset]);
       return { total, documents: rows };
     },
-    async getDocument(id) {
-      return (await documents(`SELECT ${WITH_CHUNK_COUNT} FROM documents d WHERE d.id = $1`, [id]))[0];
+    async getDocument(id, { visibleTo } = {}) {
+      const params: unknown[] = [id];
+      const w = filterWhere(visibleTo ? { visibleTo } : undefined, params);
+      return (await documents(`SELECT ${WITH_CHUNK_COUNT} FROM documents d WHERE d.id = $1 AND ${w}`, params))[0];
     },
     async findDocument(path) {
       return (await documents('SELECT * FROM documents WHERE abs_path = $1 OR path = $1 ORDER BY (abs_path = $1) DESC, path LIMIT 1', [pgText(path)]))[0];
