@@ -52,12 +52,14 @@ describe('kb serve --watch', () => {
     const before = (await sync())!.runs;
     writeFileSync(join(docs, 'heliotrope.md'), '# Heliotrope\n\nThe heliotrope project ships its zephyr release on the ninth of March.\n');
     await expect.poll(async () => (await paths('heliotrope zephyr release'))[0], { timeout: 30_000 }).toBe('docs/heliotrope.md');
-    expect((await sync())!.runs).toBeGreaterThan(before);
+    // The document is searchable once its group commits; the run is counted when it finishes, a moment later.
+    await expect.poll(async () => (await sync())!.runs, { timeout: 30_000 }).toBeGreaterThan(before);
 
     renameSync(join(docs, 'heliotrope.md'), join(docs, 'it', 'heliotrope-renamed.md'));
     await expect.poll(async () => (await paths('heliotrope zephyr release'))[0], { timeout: 30_000 }).toBe('docs/it/heliotrope-renamed.md');
     rmSync(join(docs, 'it', 'heliotrope-renamed.md'));
     await expect.poll(async () => (await paths('heliotrope zephyr release')).some((p) => p.includes('heliotrope')), { timeout: 30_000 }).toBe(false);
+    await expect.poll(async () => (await sync())!.state, { timeout: 30_000 }).toBe('idle');
     expect((await sync())!.lastRun!.ok).toBe(true);
   }, 120_000);
 });
