@@ -62,6 +62,7 @@ describe('kb serve as a process', () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain('search');
     const result = await client.callTool({ name: 'search', arguments: { query: 'notice period when resigning', topK: 3 } });
+    await expect.poll(() => logs.includes('"audit":"mcp","key":"agent","tool":"search","collection":"default","ok":true')).toBe(true);
     expect(result.isError).toBeFalsy();
     const { passages } = result.structuredContent as { passages: Array<{ path: string; score: number }> };
     expect(passages.length).toBeGreaterThan(0);

@@ -150,7 +150,11 @@ export function createApp(options: CreateAppOptions): App {
     // Before any body parser: the Bedrock-compatible routes read the raw body, which SigV4 signs.
     app.use(kbApiRouter(integrations.kbApi));
     const authenticate = gatedBearer(integrations.keys, integrations.gate);
-    app.use(mcpHttpRouter({ catalog: integrations.catalog, authenticate, version: VERSION, maxBodyBytes: s.maxBodyBytes, shutdown: shutdown.signal }));
+    app.use(mcpHttpRouter({
+      catalog: integrations.catalog, authenticate, version: VERSION, maxBodyBytes: s.maxBodyBytes, shutdown: shutdown.signal,
+      // The audit line of a tool call names the key, as the REST and Bedrock routes' do.
+      onToolCall: (call) => log.info({ audit: 'mcp', key: call.principal, tool: call.tool, ...(call.collection ? { collection: call.collection } : {}), ok: call.ok }, 'mcp tool call'),
+    }));
     app.use(collectionRoutes({ catalog: integrations.catalog, authenticate }));
   }
   app.use(webPageRoutes({ authRequired: auth.enabled, maxQuestionChars: s.maxQuestionChars, model: answerer.modelId, name: options.name }));
