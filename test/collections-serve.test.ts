@@ -134,6 +134,14 @@ describe('collections from kb.config.json with scoped keys', () => {
     expect(await retrieve('eng')).toBe('ResourceNotFoundException');
   });
 
+  it('answers the LangChain retriever of the package over HTTP for a named collection, with its scopes', async () => {
+    const { KbRetriever } = await import('../src/index.js');
+    const docs = await new KbRetriever({ url, apiKey: keys.people, collection: 'hr', k: 3 }).invoke('parental leave weeks');
+    expect(docs.length).toBeGreaterThan(0);
+    for (const d of docs) expect(d.metadata.path).toMatch(/^people\/hr\//);
+    await expect(new KbRetriever({ url, apiKey: keys.eng, collection: 'hr' }).invoke('parental leave')).rejects.toThrow(/answered 404/);
+  });
+
   it('hides a document whose access tags a key lacks from every route, inside the store query', async () => {
     const SALARY = { question: 'quindecim salary band senior engineers', topK: 5 };
     const retrieved = async (key: string) => ((await call('/v1/retrieve', key, SALARY)).json.chunks as Array<{ path: string }>).map((c) => c.path);
