@@ -143,6 +143,31 @@ describe('the kb CLI on the PostgreSQL store gives what it gives on the embedded
   }, 240_000);
 });
 
+describe('a collection on PostgreSQL beside an embedded main knowledge base', () => {
+  test('kb index, search and status --collection work on the collection\'s own database and folders', async () => {
+    const cwd = mkdtempSync(join(work, 'mixed-'));
+    cpSync(join(DATA_DIR, 'hr'), join(cwd, 'people', 'hr'), { recursive: true });
+    cpSync(join(DATA_DIR, 'it'), join(cwd, 'docs', 'it'), { recursive: true });
+    writeFileSync(join(cwd, 'kb.config.json'), JSON.stringify({ roots: ['docs'], collections: { hr: { kbDir: 'hr-kb', roots: ['people'], storeUrl: server.url } } }));
+    const local: Store = { name: 'sqlite', kbDir: join(cwd, '.kb') };
+    const inCwd = async (args: string[]) => {
+      const { stdout, stderr } = await run(process.execPath, [BIN, ...args, '--json'], { cwd, env: { PATH: process.env.PATH ?? '' } }).catch((e: { stdout: string; stderr: string }) => e);
+      return { out: stdout, err: stderr };
+    };
+    expect(JSON.parse((await inCwd(['index'])).out).files.new).toBe(3);
+    expect(JSON.parse((await inCwd(['index', '--collection', 'hr'])).out).files.new).toBe(7);
+    const hr = JSON.parse((await inCwd(['search', 'parental leave', '--collection', 'hr'])).out) as SearchJson;
+    expect(hr.results[0]!.path).toMatch(/^people\/hr\//);
+    const main = JSON.parse((await inCwd(['search', 'parental leave'])).out) as SearchJson;
+    for (const r of main.results) expect(r.path).toMatch(/^docs\/it\//);
+    expect(JSON.parse((await inCwd(['status', '--collection', 'hr'])).out)).toMatchObject({ store: 'postgres', documents: 7 });
+    expect(JSON.parse((await inCwd(['status'])).out)).toMatchObject({ store: 'sqlite', documents: 3 });
+    expect((await chunkSet(postgres)).every((k) => k.startsWith('people/hr/'))).toBe(true);
+    expect((await chunkSet(local)).every((k) => k.startsWith('docs/it/'))).toBe(true);
+    expect((await inCwd(['search', 'leave', '--collection', 'nope'])).out).toMatch(/--collection nope: no such collection in the configuration; it has hr/);
+  }, 120_000);
+});
+
 /** Starts `kb index` and SIGKILLs it once it reports `killAt` files processed: the kill lands at an observed point. */
 function indexAndKill(corpus: string, killAt: number): Promise<{ killed: boolean; atFile: number }> {
   return new Promise((done) => {
