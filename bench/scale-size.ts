@@ -59,7 +59,7 @@ const openMs = performance.now() - t0;
 const random = mulberry32(4);
 const content = words.slice(100, 5000); // middling-frequency words, as a person's question has
 const queries = Array.from({ length: queryCount }, () => Array.from({ length: 3 }, () => content[Math.floor(random() * content.length)]).join(' '));
-const queryVectors = (await embedder.embed(queries)).vectors;
+const queryVectors = await embedAll(queries);
 // Hybrid with both halves weighted (the offline embedder's own weights skip the vector half).
 const retriever = createRetriever({ store, embedder, settings: { topK: 6, candidates: 50, vectorWeight: 1, keywordWeight: 1 } });
 const keyword = await timed(queryCount, (i) => store.searchKeywords(queries[i]!, { k: 50 }));
@@ -71,7 +71,7 @@ const exact = loadUnitVectors(kbDir, embedKey, embedder.dimensions);
 const held = join(dir, 'held-out');
 generateZipfCorpus(held, { files: recallCount, bytesPerFile: 1300, seed: 99 });
 const passages = readdirSync(join(held, '0')).slice(0, recallCount).map((f) => readFileSync(join(held, '0', f), 'utf8'));
-const passageVectors = (await embedder.embed(passages.slice(0, 256))).vectors.concat(passages.length > 256 ? (await embedder.embed(passages.slice(256))).vectors : []);
+const passageVectors = await embedAll(passages);
 const recall = async (vectors: ArrayLike<number>[]) => {
   let sum = 0;
   for (const v of vectors) sum += recallOf(exact, unit(v), (await store.searchVectors(v, { k: 10 })).map((h) => h.chunkId), 10);
@@ -94,6 +94,13 @@ console.log(JSON.stringify({
   chunks: build.chunks, files: Math.round(target / CHUNKS_PER_FILE), mb: bytes / 1048576, buildS: build.seconds, peakRssMb, bytesPerChunk: diskBytes / build.chunks,
   openMs, rebuiltOnOpen: prepared.rebuilt, keyword, vector, hybrid, recallShort, recallHeldOut, cold, coldKeyword, unchangedS: unchanged.seconds, changedS: changed.seconds,
 }));
+
+/** Embeds in batches of the embedder's limit. */
+async function embedAll(texts: string[]): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let i = 0; i < texts.length; i += embedder.capabilities.maxBatchSize) out.push(...(await embedder.embed(texts.slice(i, i + embedder.capabilities.maxBatchSize))).vectors);
+  return out;
+}
 
 function coldSearch(mode: string, query: string): { processMs: number; openAndQueryMs: number; rssMb: number } {
   const t = performance.now();
