@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
+import { checkHnswFile } from './check-hnsw-file.js';
 import { HASH_STEP_BYTES, hashFile } from './hash-file.js';
 import { blobToVector, type SqliteStore } from './sqlite-store.js';
 
@@ -28,6 +29,8 @@ interface Sidecar {
   /** Size and SHA-256 of vectors.hnsw: hnswlib trusts its input and can crash on a damaged file. */
   bytes: number;
   sha256: string;
+  /** Modification time of vectors.hnsw as saved (absent in older sidecars): while it and the size match, open skips the hash. */
+  mtimeMs?: number;
   /** Build settings of the saved graph; absent in sidecars written before they were recorded (then 12 / 40). */
   m?: number;
   efConstruction?: number;
@@ -101,8 +104,7 @@ export class VectorIndex {
       const meta = JSON.parse(readFileSync(sidecar, 'utf8')) as Sidecar;
       const generation = store.generation();
       if (meta.embedKey !== this.embedKey || meta.dimensions !== this.dimensions || meta.generation !== generation) return false;
-      const { bytes, sha256 } = hashFile(index, this.hashStepBytes);
-      if (bytes !== meta.bytes || sha256 !== meta.sha256) return false;
+      if (!this.fileIsSound(index, meta)) return false;
       const loaded = new HierarchicalNSW('cosine', this.dimensions);
       loaded.readIndexSync(index, true);
       // Deleted labels stay in getIdsList, so the live set comes from the database; counts must agree.
@@ -118,6 +120,21 @@ export class VectorIndex {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Whether vectors.hnsw is the file the sidecar describes and safe to hand to hnswlib. The file this process
+   * or another saved (temp file renamed into place, then the sidecar) still has its recorded size and mtime:
+   * then only its structure is checked (a read of its link lists, no hash), which is what keeps hnswlib from
+   * crashing on a damaged file; vector bytes damaged in place under an unchanged mtime are left to `kb verify`,
+   * which hashes the whole file. Any other file (replaced, copied, written to, or an older sidecar) is hashed.
+   */
+  private fileIsSound(index: string, meta: Sidecar): boolean {
+    const stat = statSync(index);
+    if (stat.size !== meta.bytes) return false;
+    if (meta.mtimeMs !== undefined && stat.mtimeMs === meta.mtimeMs) return checkHnswFile(index, this.dimensions, this.hashStepBytes) === undefined;
+    const { bytes, sha256 } = hashFile(index, this.hashStepBytes);
+    return bytes === meta.bytes && sha256 === meta.sha256;
   }
 
   rebuild(store: SqliteStore): void {
@@ -184,7 +201,8 @@ export class VectorIndex {
       this.index.writeIndexSync(tmpIndex);
       const { bytes, sha256 } = hashFile(tmpIndex, this.hashStepBytes);
       renameSync(tmpIndex, index);
-      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size, bytes, sha256, ...this.build };
+      const { mtimeMs } = statSync(index);
+      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size, bytes, sha256, mtimeMs, ...this.build };
       writeFileSync(tmpSidecar, JSON.stringify(meta));
       renameSync(tmpSidecar, sidecar);
       this.generation = generation;
