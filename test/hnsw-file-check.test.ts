@@ -117,4 +117,40 @@ describe('vectors.hnsw structural check (open without hashing the whole file)', 
     expect(rebuilt.size).toBe(COUNT);
     store.close();
   });
+
+  it('a reader loaded without reading the live ids follows another writer\'s unsaved removals and additions exactly, also over labels the file had deleted', async () => {
+    const { kbDir, store } = await savedIndex();
+    store.close();
+    const writer = openSqliteKbStore(kbDir);
+    const idOf = async (path: string) => (await writer.findDocument(path))!.id;
+    let run = await writer.startRun();
+    await writer.removeDocuments([await idOf('d0.md')]); // saved at finishRun: the file carries deleted labels
+    await writer.finishRun(run, 'ok', {});
+    const reader = openSqliteKbStore(kbDir, { readonly: true });
+    expect((await reader.prepareSearch()).rebuilt).toBe(false);
+    const vectorOf = async (hash: string) => [...(await writer.cachedVectors(KEY, [hash])).values()][0]!;
+    const [q0, q1] = [await vectorOf('t0-0'), await vectorOf('t1-0')];
+    const d1 = (await writer.chunksOf(await idOf('d1.md'))).map((c) => c.id);
+    expect((await reader.searchVectors(q1, { k: 1 }))[0]!.chunkId).toBe(d1[0]);
+
+    run = await writer.startRun(); // within a run nothing is saved until it finishes: the reader must apply the difference
+    await writer.removeDocuments([await idOf('d1.md')]);
+    const fresh = Array.from({ length: DIMS }, (_, i) => (i === 3 ? 1 : 0));
+    const [added] = await writer.writeDocuments([{
+      doc: { absPath: '/check/new.md', root: '/check', path: 'new.md', format: 'markdown', tags: [], metadata: {}, warnings: [], contentHash: 'new', size: 1, mtimeMs: 1, chunkerKey: 'k', embedKey: KEY },
+      chunks: [{ ordinal: 0, text: 'new', indexText: 'new', context: '', textHash: 'new-0', headingPath: [], charStart: 0, charEnd: 3, tokenEstimate: 1 }],
+      vectors: new Map([['new-0', fresh]]),
+    }]);
+    const top = await reader.searchVectors(fresh, { k: 1 });
+    expect(top[0]!.chunkId).toBe(added!.added[0]!.id);
+    expect(top[0]!.score).toBeCloseTo(1, 5);
+    for (const q of [q0, q1]) {
+      const hits = (await reader.searchVectors(q, { k: 20 })).map((h) => h.chunkId);
+      expect(hits).toHaveLength(20);
+      expect(hits.filter((id) => d1.includes(id) || id <= 10)).toEqual([]); // d0's chunks were ids 1-10
+    }
+    await writer.finishRun(run, 'ok', {});
+    await writer.close();
+    await reader.close();
+  });
 });

@@ -33,34 +33,38 @@ export function checkHnswFile(path: string, dimensions: number, stepBytes: numbe
 
     // Level 0: links at the start of each element's block.
     const perStep = Math.max(1, Math.floor(stepBytes / perElement));
-    const buffer = Buffer.allocUnsafe(perStep * perElement);
+    // Element blocks are whole multiples of 4 bytes (links, float32 values, a uint64 label): read as uint32 words.
+    const buffer = Buffer.allocUnsafeSlow(perStep * perElement);
     for (let first = 0; first < count; first += perStep) {
       const take = Math.min(perStep, count - first);
       if (readSync(fd, buffer, 0, take * perElement, HEADER_BYTES + first * perElement) !== take * perElement) return 'short read';
+      const words = new Uint32Array(buffer.buffer, buffer.byteOffset, (take * perElement) >> 2);
       for (let e = 0; e < take; e++) {
-        if (badLinks(buffer, e * perElement, maxM0, count)) return `element ${first + e}: bad level-0 links`;
+        const at = (e * perElement) >> 2;
+        const links = words[at]! & 0xffff;
+        if (links > maxM0) return `element ${first + e}: bad level-0 links`;
+        for (let i = 1; i <= links; i++) if (words[at + i]! >= count) return `element ${first + e}: bad level-0 links`;
       }
     }
 
-    // Upper levels: per element a byte count, then its levels' link lists.
+    // Upper levels: per element a byte count, then its levels' link lists; read at once (a few bytes per element).
+    const tailBytes = size - level0End;
+    if (tailBytes < 4 * count || tailBytes > count * (4 + upperLinks * Math.max(0, maxLevel))) return 'link lists of the wrong size';
+    const tail = Buffer.allocUnsafeSlow(tailBytes);
+    if (readSync(fd, tail, 0, tailBytes, level0End) !== tailBytes) return 'short read';
     const levels = new Uint8Array(count);
     const upper: Array<{ element: number; lists: Buffer }> = [];
-    let at = level0End;
-    const four = Buffer.alloc(4);
+    let at = 0;
     for (let e = 0; e < count; e++) {
-      if (readSync(fd, four, 0, 4, at) !== 4) return 'shorter than its link lists';
-      const bytes = four.readUInt32LE(0);
+      if (at + 4 > tailBytes) return 'shorter than its link lists';
+      const bytes = tail.readUInt32LE(at);
       at += 4;
-      if (bytes % upperLinks !== 0 || bytes / upperLinks > maxLevel || at + bytes > size) return `element ${e}: bad link list size`;
+      if (bytes % upperLinks !== 0 || bytes / upperLinks > maxLevel || at + bytes > tailBytes) return `element ${e}: bad link list size`;
       levels[e] = bytes / upperLinks;
-      if (bytes) {
-        const lists = Buffer.allocUnsafe(bytes);
-        readSync(fd, lists, 0, bytes, at);
-        upper.push({ element: e, lists });
-        at += bytes;
-      }
+      if (bytes) upper.push({ element: e, lists: tail.subarray(at, at + bytes) });
+      at += bytes;
     }
-    if (at !== size) return 'longer than its contents';
+    if (at !== tailBytes) return 'longer than its contents';
     if (count > 0 && levels[entry] !== maxLevel) return 'entry point not on the top level';
     for (const { element, lists } of upper) {
       for (let level = 1; level <= levels[element]!; level++) {

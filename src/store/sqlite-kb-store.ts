@@ -44,7 +44,7 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
   /** The search index, following the database generation; `rebuilt` when this call had to rebuild it. */
   const readerFor = (key: string): { index: VectorIndex; rebuilt: boolean } => {
     if (reader?.embedKey !== key) {
-      reader = VectorIndex.open(store, kbDir, key, parseEmbedKey(key).dimensions);
+      reader = VectorIndex.open(store, kbDir, key, parseEmbedKey(key).dimensions, { lazyLive: true });
       return { index: reader, rebuilt: reader.rebuilt };
     }
     const before = reader.generation;
