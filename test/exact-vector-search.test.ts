@@ -9,11 +9,11 @@ import { tempDir } from './temp-dir.js';
 const DIMS = 32;
 const KEY = `scan-model@${DIMS}`;
 
-/** `docs` documents of 10 chunks each with seeded random vectors; documents under rare/ are every 25th. */
+/** `docs` documents of 10 chunks each with seeded random vectors; documents under rare/ are every 100th (1% of chunks). */
 function corpus(docs: number, random: () => number): { writes: DocumentWrite[]; vectors: Map<string, number[]> } {
   const vectors = new Map<string, number[]>();
   const writes = Array.from({ length: docs }, (_, d): DocumentWrite => {
-    const path = d % 25 === 0 ? `rare/doc-${d}.md` : `common/doc-${d}.md`;
+    const path = d % 100 === 0 ? `rare/doc-${d}.md` : `common/doc-${d}.md`;
     const chunks = Array.from({ length: 10 }, (_, i) => {
       const text = `document ${d} chunk ${i}`;
       return { ordinal: i, text, indexText: text, context: '', textHash: `t-${d}-${i}`, headingPath: [], charStart: i * 30, charEnd: i * 30 + text.length, tokenEstimate: 5 };
@@ -56,8 +56,8 @@ describe('vector search under a sparse filter', () => {
     const sidecar = join(kbDir, 'vectors.json');
     const sidecarBefore = { text: readFileSync(sidecar, 'utf8'), mtimeMs: statSync(sidecar).mtimeMs };
     const reader = openSqliteKbStore(kbDir, { readonly: true });
-    const rareIds = [...ids].filter(([, hash]) => Number(hash.split('-')[1]) % 25 === 0).map(([id]) => id);
-    expect(rareIds).toHaveLength(200); // 20 of the 500 documents, 10 chunks each
+    const rareIds = [...ids].filter(([, hash]) => Number(hash.split('-')[1]) % 100 === 0).map(([id]) => id);
+    expect(rareIds).toHaveLength(50); // 5 of the 500 documents, 10 chunks each
     for (let q = 0; q < 30; q++) {
       const query = Array.from({ length: DIMS }, () => random() * 2 - 1);
       const expected = rareIds

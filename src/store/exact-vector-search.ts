@@ -1,9 +1,17 @@
 /**
- * Filters passing at most this many chunks are answered by an exact scan of their stored vectors rather than a
- * filtered HNSW search: at low selectivity the graph walk visits most of the index to find k allowed labels and
- * still misses some, while scanning 10,000 1024-d vectors costs a few tens of milliseconds and is exact.
+ * A filter passing at most this many chunks, and at most this fraction of all chunks, is answered by an exact
+ * scan of their stored vectors rather than a filtered HNSW search, which at low selectivity walks much of the
+ * graph to find k allowed labels and can miss some. Measured on 100,151 chunks (1024-d, shared 2-core machine):
+ * 1,347 passing, exact scan 206 ms a query against 475 ms for filtered HNSW; 9,116 passing (9%), exact 1,387 ms
+ * against 92 ms at 0.97 overlap with the exact top 10. Reading a 4 KB vector from SQLite costs about 0.1 ms.
  */
-export const EXACT_SCAN_MAX_CHUNKS = 10_000;
+export const EXACT_SCAN_MAX_CHUNKS = 2_000;
+export const EXACT_SCAN_MAX_FRACTION = 0.02;
+
+/** Whether `passing` of `total` chunks is sparse enough to scan exactly. */
+export function scansExactly(passing: number, total: number): boolean {
+  return passing <= EXACT_SCAN_MAX_CHUNKS && passing <= total * EXACT_SCAN_MAX_FRACTION;
+}
 
 /**
  * The k rows most similar to `query` by cosine similarity (1 = same direction), best first, ties by lower id,
