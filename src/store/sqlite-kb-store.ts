@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { IndexMismatchError, KbError } from '../errors.js';
 import { buildFtsQuery } from './build-fts-query.js';
+import { exactVectorSearch, scansExactly } from './exact-vector-search.js';
 import type { SearchFilters } from '../types.js';
 import { hasFilters } from './filter-sql.js';
 import { acquireIndexLock, lockHolder } from './index-lock.js';
@@ -22,7 +23,7 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
   let reader: VectorIndex | undefined;
   let runs = 0;
   let vocab: ReturnType<typeof prepareVocab> | undefined;
-  const allowed = new Map<string, { generation: number; ids: Set<number> }>();
+  const allowed = new Map<string, { generation: number; ids: Set<number>; sparse: boolean }>();
 
   const writerFor = async (key: string): Promise<VectorIndexWriter> => {
     if (writer?.key === key) return writer.index;
@@ -43,7 +44,7 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
   /** The search index, following the database generation; `rebuilt` when this call had to rebuild it. */
   const readerFor = (key: string): { index: VectorIndex; rebuilt: boolean } => {
     if (reader?.embedKey !== key) {
-      reader = VectorIndex.open(store, kbDir, key, parseEmbedKey(key).dimensions);
+      reader = VectorIndex.open(store, kbDir, key, parseEmbedKey(key).dimensions, { lazyLive: true });
       return { index: reader, rebuilt: reader.rebuilt };
     }
     const before = reader.generation;
@@ -51,16 +52,17 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
     return { index: reader, rebuilt: before !== reader.generation && reader.rebuilt };
   };
   /** Ids passing the filters, computed once per generation and filter: hnswlib filters by label. */
-  const allowFor = (filters: SearchFilters | undefined): Set<number> | undefined => {
+  const allowFor = (filters: SearchFilters | undefined): { ids: Set<number>; sparse: boolean } | undefined => {
     if (!hasFilters(filters)) return undefined;
     const key = JSON.stringify(filters);
     const generation = store.generation();
     let hit = allowed.get(key);
     if (hit?.generation !== generation) {
       if (allowed.size > 32) allowed.clear();
-      allowed.set(key, (hit = { generation, ids: store.chunkIdsMatching(filters!) }));
+      const ids = store.chunkIdsMatching(filters!);
+      allowed.set(key, (hit = { generation, ids, sparse: scansExactly(ids.size, store.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) }));
     }
-    return hit.ids;
+    return hit;
   };
 
   return {
@@ -155,7 +157,9 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
       const key = store.getMeta('embed_key');
       if (!key || k <= 0) return [];
       const allow = allowFor(filters);
-      return readerFor(key).index.search(vector, k, allow).map((h) => ({ chunkId: h.id, score: h.similarity }));
+      // A sparse filter is scanned exactly from SQLite: no HNSW load (nor rebuild), and no recall lost to filtering.
+      const hits = allow?.sparse ? exactVectorSearch(store.vectorsMatching(key, filters!), vector, k) : readerFor(key).index.search(vector, k, allow?.ids);
+      return hits.map((h) => ({ chunkId: h.id, score: h.similarity }));
     },
     async prepareSearch() {
       const key = store.getMeta('embed_key');

@@ -143,6 +143,14 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
       const f = filterSql(filters);
       return new Set((sql(`SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE ${f.sql}`).all(...f.params) as Array<{ id: number }>).map((r) => r.id));
     },
+    /** Live chunk ids and raw float32 vector blobs of the model whose documents pass the filters (exact search of a sparse filter). */
+    vectorsMatching(embedKey: string, filters: SearchFilters): Iterable<{ id: number; vector: Buffer }> {
+      const f = filterSql(filters);
+      // CROSS JOIN fixes the loop order: documents passing the filters, their chunks, then each vector by key. Left
+      // to itself the planner walks the whole vectors table (4 KB a row) and looks chunks up from it.
+      return sql(`SELECT c.id AS id, v.vector AS vector FROM documents d CROSS JOIN chunks c ON c.document_id = d.id CROSS JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE ${f.sql}`)
+        .iterate(embedKey, ...f.params) as Iterable<{ id: number; vector: Buffer }>;
+    },
     /**
      * BM25 over FTS5; scores are returned positive, higher is better. `contextWeight` weighs a match in the
      * title and heading path against one in the body (weight 1).

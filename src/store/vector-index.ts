@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
+import { checkHnswFile } from './check-hnsw-file.js';
 import { HASH_STEP_BYTES, hashFile } from './hash-file.js';
 import { blobToVector, type SqliteStore } from './sqlite-store.js';
 
@@ -28,6 +29,8 @@ interface Sidecar {
   /** Size and SHA-256 of vectors.hnsw: hnswlib trusts its input and can crash on a damaged file. */
   bytes: number;
   sha256: string;
+  /** Modification time of vectors.hnsw as saved (absent in older sidecars): while it and the size match, open skips the hash. */
+  mtimeMs?: number;
   /** Build settings of the saved graph; absent in sidecars written before they were recorded (then 12 / 40). */
   m?: number;
   efConstruction?: number;
@@ -40,7 +43,10 @@ interface Sidecar {
  */
 export class VectorIndex {
   private index: InstanceType<typeof HierarchicalNSW>;
-  private live = new Set<number>();
+  /** Live labels; after a load, read from the database only when first needed (a search needs only their number). */
+  private liveSet: Set<number> | undefined = new Set();
+  private liveCount = 0;
+  private loadLive: () => number[] = () => [];
   /** Generation of the database this index reflects. */
   generation = -1;
   rebuilt = false;
@@ -52,6 +58,7 @@ export class VectorIndex {
     readonly embedKey: string,
     readonly dimensions: number,
     private readonly hashStepBytes: number,
+    private readonly lazyLive: boolean,
   ) {
     this.index = VectorIndex.empty(dimensions, 1024);
   }
@@ -65,15 +72,25 @@ export class VectorIndex {
   /**
    * Loads the saved index if it matches the database, else rebuilds it from the stored vectors.
    * `hashStepBytes` is the read step of the file checksum (tests shrink it to exercise the stepped read).
+   * `lazyLive` (search only) defers reading the live ids from the database until a refresh needs them; a writer
+   * must not use it, since it removes ids the database no longer has.
    */
-  static open(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number, { hashStepBytes = HASH_STEP_BYTES } = {}): VectorIndex {
-    const vi = new VectorIndex(kbDir, embedKey, dimensions, hashStepBytes);
+  static open(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number, { hashStepBytes = HASH_STEP_BYTES, lazyLive = false } = {}): VectorIndex {
+    const vi = new VectorIndex(kbDir, embedKey, dimensions, hashStepBytes, lazyLive);
     if (!vi.tryLoad(store)) vi.rebuild(store);
     return vi;
   }
 
   get size(): number {
-    return this.live.size;
+    return this.liveSet?.size ?? this.liveCount;
+  }
+
+  private get live(): Set<number> {
+    return (this.liveSet ??= new Set(this.loadLive()));
+  }
+
+  private set live(ids: Set<number>) {
+    this.liveSet = ids;
   }
 
   /**
@@ -101,23 +118,43 @@ export class VectorIndex {
       const meta = JSON.parse(readFileSync(sidecar, 'utf8')) as Sidecar;
       const generation = store.generation();
       if (meta.embedKey !== this.embedKey || meta.dimensions !== this.dimensions || meta.generation !== generation) return false;
-      const { bytes, sha256 } = hashFile(index, this.hashStepBytes);
-      if (bytes !== meta.bytes || sha256 !== meta.sha256) return false;
+      if (!this.fileIsSound(index, meta)) return false;
       const loaded = new HierarchicalNSW('cosine', this.dimensions);
       loaded.readIndexSync(index, true);
-      // Deleted labels stay in getIdsList, so the live set comes from the database; counts must agree.
-      const liveIds = (store.db.prepare('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash').pluck().all(this.embedKey) as number[]);
-      if (liveIds.length !== meta.count) return false;
+      // Deleted labels stay in getIdsList, so the live set comes from the database; counts must agree. Every chunk
+      // has a vector unless the database is damaged, so a chunk count (no join over the vectors' pages) decides the
+      // usual case and the live ids are read when a write or refresh needs them; otherwise they are counted now.
+      const liveIdsOf = () => store.db.prepare('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash').pluck().all(this.embedKey) as number[];
+      const chunks = this.lazyLive ? (store.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) : -1;
+      const liveIds = chunks === meta.count ? undefined : liveIdsOf();
+      if (liveIds && liveIds.length !== meta.count) return false;
       // hnswlib reads M and efConstruction from the file itself; the sidecar only records them for reporting.
       this.build = { m: meta.m ?? LEGACY_BUILD.m, efConstruction: meta.efConstruction ?? LEGACY_BUILD.efConstruction };
       this.index = loaded;
-      this.live = new Set(liveIds);
+      this.liveSet = liveIds && new Set(liveIds);
+      this.liveCount = meta.count;
+      this.loadLive = liveIdsOf;
       this.generation = generation;
       this.rebuilt = false;
       return true;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Whether vectors.hnsw is the file the sidecar describes and safe to hand to hnswlib. The file this process
+   * or another saved (temp file renamed into place, then the sidecar) still has its recorded size and mtime:
+   * then only its structure is checked (a read of its link lists, no hash), which is what keeps hnswlib from
+   * crashing on a damaged file; vector bytes damaged in place under an unchanged mtime are left to `kb verify`,
+   * which hashes the whole file. Any other file (replaced, copied, written to, or an older sidecar) is hashed.
+   */
+  private fileIsSound(index: string, meta: Sidecar): boolean {
+    const stat = statSync(index);
+    if (stat.size !== meta.bytes) return false;
+    if (meta.mtimeMs !== undefined && stat.mtimeMs === meta.mtimeMs) return checkHnswFile(index, this.dimensions, this.hashStepBytes) === undefined;
+    const { bytes, sha256 } = hashFile(index, this.hashStepBytes);
+    return bytes === meta.bytes && sha256 === meta.sha256;
   }
 
   rebuild(store: SqliteStore): void {
@@ -140,6 +177,20 @@ export class VectorIndex {
     const generation = store.generation();
     if (generation === this.generation || this.tryLoad(store)) return;
     const dbLive = new Set(store.db.prepare('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash').pluck().all(this.embedKey) as number[]);
+    if (!this.liveSet) {
+      // Loaded lazily: the labels in the graph include those the file had marked deleted, which are never live
+      // again (chunk ids are not reused), so deleting what the database lacks (if not deleted already) is exact.
+      const labels = this.index.getIdsList();
+      for (const id of labels) {
+        if (dbLive.has(id)) continue;
+        try {
+          this.index.markDelete(id);
+        } catch {
+          // already marked deleted in the saved file
+        }
+      }
+      this.liveSet = new Set(labels.filter((id) => dbLive.has(id)));
+    }
     for (const id of [...this.live]) if (!dbLive.has(id)) this.remove(id);
     const missing = [...dbLive].filter((id) => !this.live.has(id));
     for (let i = 0; i < missing.length; i += 500) {
@@ -167,9 +218,9 @@ export class VectorIndex {
 
   /** Nearest live chunks by cosine similarity (1 = same direction). `allow` restricts the labels considered. */
   search(vector: ArrayLike<number>, k: number, allow?: Set<number>): Array<{ id: number; similarity: number }> {
-    const n = Math.min(k, allow ? Math.min(allow.size, this.live.size) : this.live.size);
+    const n = Math.min(k, allow ? Math.min(allow.size, this.size) : this.size);
     if (n <= 0) return [];
-    this.index.setEf(searchEf(this.live.size, n));
+    this.index.setEf(searchEf(this.size, n));
     const filter = allow ? (label: number) => allow.has(label) : undefined;
     const { neighbors, distances } = this.index.searchKnn(Array.from(vector), n, filter);
     return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
@@ -184,7 +235,8 @@ export class VectorIndex {
       this.index.writeIndexSync(tmpIndex);
       const { bytes, sha256 } = hashFile(tmpIndex, this.hashStepBytes);
       renameSync(tmpIndex, index);
-      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.live.size, bytes, sha256, ...this.build };
+      const { mtimeMs } = statSync(index);
+      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.size, bytes, sha256, mtimeMs, ...this.build };
       writeFileSync(tmpSidecar, JSON.stringify(meta));
       renameSync(tmpSidecar, sidecar);
       this.generation = generation;
