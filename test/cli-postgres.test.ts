@@ -255,13 +255,25 @@ describe('several processes on one database', () => {
       generateCorpus(extra, { files: 60, bytesPerFile: 2500, seed: 8 });
       writeFileSync(join(extra, 'heliotrope.md'), '# Heliotrope project\n\nThe heliotrope project budget is 42,000 euros, approved by the finance committee.\n');
       const indexer = spawn(process.execPath, [BIN, 'index', data], { cwd: work, env: envFor(postgres), stdio: 'ignore' });
-      const during: QueryJson[][] = [];
+      // Each commit changes the corpus (and so BM25's idf), so two answers can differ when a commit lands between
+      // them: a pair that differs is asked again at once, and every round must reach a pair that agrees (the same
+      // committed state gives the same sources on both replicas; a replica with stale or partial state would not).
+      const paths = (q: QueryJson) => q.citations.map((c) => c.path).join('|');
       let indexing = true;
+      let rounds = 0;
       const exited = exitOf(indexer).then((code) => ((indexing = false), code));
-      while (indexing) during.push(await Promise.all(urls.map((u) => ask(u, question))));
+      while (indexing) {
+        rounds++;
+        let agreed = false;
+        for (let attempt = 0; attempt < 5 && !agreed; attempt++) {
+          const [a, b] = await Promise.all(urls.map((u) => ask(u, question)));
+          expect(a!.found && b!.found).toBe(true);
+          agreed = paths(a!) === paths(b!);
+        }
+        expect(agreed, `round ${rounds}: the replicas kept answering differently`).toBe(true);
+      }
       expect(await exited).toBe(0);
-      expect(during.length).toBeGreaterThan(0);
-      for (const pair of during) expect(pair[1]!.citations.map((c) => c.path)).toEqual(pair[0]!.citations.map((c) => c.path));
+      expect(rounds).toBeGreaterThan(0);
 
       // Both replicas see the new generation without a restart.
       const after = await Promise.all(urls.map((u) => ask(u, 'What is the heliotrope project budget?')));
