@@ -14,6 +14,7 @@ import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { loadUnitVectors, recallOf, unit } from './exact-neighbours.js';
 import { generateZipfCorpus } from './generate-zipf-corpus.js';
 import { peakRssMb as readPeakRss } from './peak-rss.js';
+import { timed } from './timed.js';
 
 const { values } = parseArgs({ options: { chunks: { type: 'string' }, dir: { type: 'string' }, queries: { type: 'string', default: '1000' }, 'recall-queries': { type: 'string', default: '100' } } });
 const target = Number(values.chunks);
@@ -109,16 +110,3 @@ function coldSearch(mode: string, query: string): { processMs: number; openAndQu
   return { processMs: performance.now() - t, ...(JSON.parse(out.stdout) as { openAndQueryMs: number; rssMb: number }) };
 }
 
-/** p50/p99 of `n` sequential calls, in ms, after a warm-up pass over the first tenth. */
-async function timed(n: number, call: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < Math.ceil(n / 10); i++) await call(i);
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await call(i);
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
-  return { p50: at(0.5), p99: at(0.99) };
-}

@@ -16,6 +16,7 @@ import { openPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { mulberry32 } from '../src/seeded-random.js';
 import { generateZipfCorpus } from './generate-zipf-corpus.js';
+import { timed } from './timed.js';
 
 const { values } = parseArgs({ options: { files: { type: 'string', default: '2000' }, url: { type: 'string' }, queries: { type: 'string', default: '300' } } });
 const files = Number(values.files);
@@ -48,9 +49,9 @@ try {
       await store.prepareSearch();
       const vectors = await embedder.embed(queries);
       const retriever = createRetriever({ store, embedder, settings: { topK: 6, candidates: 50, ...embedder.capabilities.fusionWeights } });
-      const keyword = await timed(queries.length, (i) => store.searchKeywords(queries[i]!, { k: 50 }));
-      const vector = await timed(queries.length, (i) => store.searchVectors(vectors.vectors[i]!, { k: 50 }));
-      const hybrid = await timed(queries.length, (i) => retriever.retrieve(queries[i]!));
+      const keyword = await timedText(queries.length, (i) => store.searchKeywords(queries[i]!, { k: 50 }));
+      const vector = await timedText(queries.length, (i) => store.searchVectors(vectors.vectors[i]!, { k: 50 }));
+      const hybrid = await timedText(queries.length, (i) => retriever.retrieve(queries[i]!));
       rows.push([name, indexS.toFixed(1), (stats.chunks / indexS).toFixed(0), keyword, vector, hybrid, (stats.bytes / Math.max(1, stats.chunks)).toFixed(0)]);
       console.log(`${name}: ${stats.documents} documents, ${stats.chunks} chunks, ${(stats.bytes / 1048576).toFixed(1)} MB`);
     } finally {
@@ -65,18 +66,10 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** p50/p99 of `n` sequential calls, in ms, after a warm-up pass over the first tenth. */
-async function timed(n: number, call: (i: number) => Promise<unknown>): Promise<string> {
-  for (let i = 0; i < Math.ceil(n / 10); i++) await call(i);
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await call(i);
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
-  return `${at(0.5).toFixed(2)}/${at(0.99).toFixed(2)}`;
+/** p50/p99 in ms as "p50/p99". */
+async function timedText(n: number, call: (i: number) => Promise<unknown>): Promise<string> {
+  const { p50, p99 } = await timed(n, call);
+  return `${p50.toFixed(2)}/${p99.toFixed(2)}`;
 }
 
 async function resetSchema(connectionString: string): Promise<void> {
