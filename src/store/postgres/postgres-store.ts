@@ -163,7 +163,8 @@ export async function openPostgresStore({ url, ssl, password, maxConnections = 8
     termStats: (terms) => keywordStats(pool, terms),
     async prepareSearch() {
       // pgvector's HNSW index lives in the database and is maintained by every write: nothing to load or rebuild.
-      const { rows } = await pool.query<{ n: number }>('SELECT count(*) AS n FROM chunks');
+      // Called before every vector search: the chunk count the writes keep in keyword_stats, not a count(*) scan.
+      const { rows } = await pool.query<{ n: number }>('SELECT chunks AS n FROM keyword_stats');
       return { vectors: rows[0]!.n, rebuilt: false };
     },
 
