@@ -62,7 +62,7 @@ describe('vector index checksum read in steps', () => {
       const file = join(kbDir, 'vectors.hnsw');
       const first = VectorIndex.open(store, kbDir, key, embedder.dimensions, { hashStepBytes: STEP });
       expect(first.rebuilt, 'the index the run saved (default step) matches the stepped checksum').toBe(false);
-      first.save(store.generation());
+      first.save(store);
       const reopened = VectorIndex.open(store, kbDir, key, embedder.dimensions, { hashStepBytes: STEP });
       expect(reopened.rebuilt).toBe(false);
       expect(reopened.size).toBe(first.size);
@@ -81,7 +81,7 @@ describe('vector index checksum read in steps', () => {
   it("kb verify detects a flipped byte through the same hashFile checksum", () => {
     const store = openStore(kbDir);
     try {
-      VectorIndex.open(store, kbDir, key, embedder.dimensions).save(store.generation());
+      VectorIndex.open(store, kbDir, key, embedder.dimensions).save(store);
       expect(verifyStore(store, kbDir).ok).toBe(true);
       flipByte(join(kbDir, 'vectors.hnsw'), 2 * STEP + 5);
       const report = verifyStore(store, kbDir);

@@ -135,15 +135,20 @@ describe('the vector index on disk', () => {
     writeFileSync(join(extra, 'glossary.md'), '# Glossary\n\n## Quokkaflow\n\nQuokkaflow is the nickname of our blue-green canary dashboard for zebrafish deployments.\n');
     const summary = await index(kbDir, [extra]);
     expect(summary.files.new).toBe(1);
+    // One file is a change too small to rewrite the index: the saved file is the old one, newer chunks ride beside it.
+    expect(readFileSync(join(kbDir, 'vectors.hnsw')).equals(readFileSync(join(saved, 'vectors.hnsw')))).toBe(true);
+    // A new base is saved, as a run past the compaction threshold would.
     const writer = openStore(kbDir);
     const generation = writer.generation();
+    VectorIndex.open(writer, kbDir, embedderKey(embedder), embedder.dimensions).save(writer);
     writer.close();
+    expect(readFileSync(join(kbDir, 'vectors.hnsw')).equals(readFileSync(join(saved, 'vectors.hnsw')))).toBe(false);
 
     // Rankings with the up-to-date saved index are the reference.
     const current = { hybrid: await rankings(kbDir, HYBRID), vector: await rankings(kbDir, VECTOR_ONLY) };
     expect([...current.hybrid.rebuilt, ...current.vector.rebuilt].every((r) => !r)).toBe(true);
 
-    // Put the old files back: the sidecar now names an older generation.
+    // Put the old files back: the sidecar names an older generation and not the base the database last saved.
     for (const f of ['vectors.hnsw', 'vectors.json']) copyFileSync(join(saved, f), join(kbDir, f));
     expect((JSON.parse(readFileSync(join(kbDir, 'vectors.json'), 'utf8')) as { generation: number }).generation).toBeLessThan(generation);
 

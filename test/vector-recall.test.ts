@@ -88,7 +88,7 @@ describe('build settings in the sidecar', () => {
     const kbDir = tempDir('kb-recall-');
     const store = openStore(kbDir);
     try {
-      VectorIndex.open(store, kbDir, 'recall', 8).save(store.generation());
+      VectorIndex.open(store, kbDir, 'recall', 8).save(store);
       const sidecar = join(kbDir, 'vectors.json');
       const meta = JSON.parse(readFileSync(sidecar, 'utf8'));
       expect(meta).toMatchObject({ m: HNSW_BUILD.m, efConstruction: HNSW_BUILD.efConstruction });

@@ -1,8 +1,11 @@
 import type Database from 'better-sqlite3';
 import { KbError } from '../errors.js';
 
-/** 2: failed_files; fielded FTS (context, text) with chunks.context and chunks.meta. 3: both (each was 2 on its own). */
-export const SCHEMA_VERSION = 3;
+/**
+ * 2: failed_files; fielded FTS (context, text) with chunks.context and chunks.meta. 3: both (each was 2 on its own).
+ * 4: vector_tombstones, the chunks deleted since the saved vector index was written.
+ */
+export const SCHEMA_VERSION = 4;
 
 // Title and heading path (`context`) are their own column, so BM25 can weigh a match there above one in the body.
 const FTS = `
@@ -64,6 +67,13 @@ CREATE TABLE IF NOT EXISTS vectors (
   PRIMARY KEY (embed_key, text_hash)
 ) WITHOUT ROWID;
 -- Files that failed to parse, by content: an unchanged broken file is not parsed again on every run (schema 2).
+-- Chunk ids deleted since the saved HNSW file was written: a reader marks them deleted in the graph it loads,
+-- so a removal costs a row here instead of a rewrite of the whole index file (schema 4). Cleared when the
+-- index file is next saved, which then holds them as deleted.
+CREATE TABLE IF NOT EXISTS vector_tombstones (id INTEGER PRIMARY KEY);
+CREATE TRIGGER IF NOT EXISTS chunks_tombstone AFTER DELETE ON chunks BEGIN
+  INSERT OR IGNORE INTO vector_tombstones(id) VALUES (old.id);
+END;
 CREATE TABLE IF NOT EXISTS failed_files (
   abs_path TEXT PRIMARY KEY,
   content_hash TEXT NOT NULL,

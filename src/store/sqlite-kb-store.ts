@@ -8,43 +8,59 @@ import { hasFilters } from './filter-sql.js';
 import { acquireIndexLock, lockHolder } from './index-lock.js';
 import { embedKeyOf, type KbStore, parseChunking, parseEmbedKey } from './kb-store.js';
 import { openStore, type SqliteStore } from './sqlite-store.js';
+import { pendingChange } from './vector-base-file.js';
 import { VectorIndex } from './vector-index.js';
 import { openVectorIndexWriter, type VectorIndexWriter } from './vector-index-writer.js';
 import { verifyStore } from './verify-store.js';
 
 /**
- * KbStore over the embedded engine: the SQLite file (documents, chunks, FTS5, cached vectors) and the HNSW
- * index derived from it. Writes update the HNSW index as they commit; it is saved when a run finishes, after a
- * removal outside a run, and on close. Reads follow the database generation, so other processes' writes show.
+ * KbStore over the embedded engine: the SQLite file (documents, chunks, FTS5, cached vectors, vector tombstones)
+ * and the HNSW index derived from it. The saved index file is a base (see vector-base-file.ts): a run or removal
+ * that changes little writes only rows, and a new base is saved when the change outgrows the threshold (built
+ * on a worker thread as the run goes). Reads follow the database generation, so other processes' writes show.
  */
 export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonly?: boolean } = {}): KbStore {
   const store = openStore(kbDir, { readonly });
-  let writer: { key: string; index: VectorIndexWriter; dirty: boolean } | undefined;
+  let writer: { key: string; index: VectorIndexWriter } | undefined;
+  /** Change since the saved base, counted once per run and then kept up to date by this connection's writes. */
+  let pending: { key: string; based: boolean; changes: number; threshold: number } | undefined;
   let reader: VectorIndex | undefined;
   let runs = 0;
   let vocab: ReturnType<typeof prepareVocab> | undefined;
   const allowed = new Map<string, { generation: number; ids: Set<number>; sparse: boolean }>();
 
-  const writerFor = async (key: string): Promise<VectorIndexWriter> => {
+  const pendingFor = (key: string) => (pending?.key === key ? pending : (pending = { key, ...pendingChange(store, kbDir, key, parseEmbedKey(key).dimensions) }));
+  /** Opened once the change outgrows the threshold, so the graph is built on the second core while the run goes on. */
+  const openWriter = async (key: string): Promise<VectorIndexWriter> => {
     if (writer?.key === key) return writer.index;
-    await saveWriter(true);
-    const index = await openVectorIndexWriter(store, kbDir, key, parseEmbedKey(key).dimensions);
-    writer = { key, index, dirty: false };
-    return index;
+    await closeWriter();
+    writer = { key, index: await openVectorIndexWriter(store, kbDir, key, parseEmbedKey(key).dimensions) };
+    return writer.index;
   };
-  const saveWriter = async (close = false): Promise<void> => {
-    if (!writer) return;
-    if (writer.dirty) await writer.index.save(store.generation());
-    writer.dirty = false;
-    if (close) {
-      await writer.index.close();
-      writer = undefined;
+  const closeWriter = async (): Promise<void> => {
+    const open = writer;
+    writer = undefined;
+    if (!open) return;
+    try {
+      await open.index.save();
+    } finally {
+      await open.index.close();
     }
   };
-  /** The search index, following the database generation; `rebuilt` when this call had to rebuild it. */
+  /**
+   * A small change stays in the database (searched exactly, deletions as tombstones): no HNSW file is read or
+   * written. Past the threshold, or with no saved base the database accepts, a new base is written.
+   */
+  const settle = async (key: string | undefined): Promise<void> => {
+    const p = key ? pendingFor(key) : undefined;
+    if (key && p && !writer && (p.changes > p.threshold || (!p.based && p.changes > 0))) await openWriter(key);
+    await closeWriter();
+    pending = undefined;
+  };
+  /** The search index, following the database generation; `rebuilt` when this call had to build it from the database. */
   const readerFor = (key: string): { index: VectorIndex; rebuilt: boolean } => {
     if (reader?.embedKey !== key) {
-      reader = VectorIndex.open(store, kbDir, key, parseEmbedKey(key).dimensions, { lazyLive: true });
+      reader = VectorIndex.open(store, kbDir, key, parseEmbedKey(key).dimensions, { reader: true });
       return { index: reader, rebuilt: reader.rebuilt };
     }
     const before = reader.generation;
@@ -95,27 +111,27 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
         if (missing) throw new KbError('VECTOR_MISSING', `${doc.path}: chunk ${missing.ordinal} has no vector; every chunk text needs one (a bug in the caller).`, { exitCode: 3 });
       }
       const key = items[0]?.doc.embedKey;
-      const index = key ? await writerFor(key) : undefined;
       const results = store.replaceDocuments(
         items.map(({ doc, chunks, vectors }) => ({ doc, chunks, newVectors: [...vectors].map(([hash, vector]) => ({ hash, vector })) })),
       );
-      results.forEach(({ removed, added }, i) => {
-        const vectors = items[i]!.vectors;
-        for (const id of removed) index?.remove(id);
-        for (const { id, textHash } of added) index?.add(id, vectors.get(textHash)!);
-      });
-      if (writer && items.length) writer.dirty = true;
+      if (key && items.length) {
+        const p = pendingFor(key);
+        // Written before the writer opens, chunks reach the graph from the database when it does.
+        const index = writer?.key === key ? writer.index : undefined;
+        results.forEach(({ removed, added }, i) => {
+          p.changes += removed.length + added.length;
+          if (index) for (const { id, textHash } of added) index.add(id, items[i]!.vectors.get(textHash)!);
+        });
+        if (!index && p.changes > p.threshold) await openWriter(key);
+      }
       return results;
     },
     async removeDocuments(ids) {
       const key = store.getMeta('embed_key');
-      // Opened before the delete, while it matches the database, so it is updated rather than rebuilt.
-      const index = key && ids.length ? await writerFor(key) : undefined;
       const removed = store.removeDocuments(ids);
-      for (const id of removed) index?.remove(id);
-      if (writer && ids.length) writer.dirty = true;
-      // Outside a run the lock is released after this: another process may write next, so the writer goes.
-      if (!runs) await saveWriter(true);
+      if (key && removed.length) pendingFor(key).changes += removed.length;
+      // Outside a run the lock is released after this: another process may write next.
+      if (!runs) await settle(key);
       return removed;
     },
     async touchDocument(id, size, mtimeMs) {
@@ -197,15 +213,9 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
     },
     async finishRun(id, status, summary) {
       runs = Math.max(0, runs - 1);
-      // A run that wrote nothing still leaves the index current (one killed before saving left it missing or
-      // stale), but an index already current is not loaded and rewritten: an unchanged run costs no HNSW I/O.
+      // A failed run saves what it had opened (the graph matches the database) but starts no new base.
       const key = store.getMeta('embed_key');
-      if (!writer && key && status !== 'failed' && !VectorIndex.savedIsCurrent(store, kbDir, key)) {
-        await writerFor(key);
-        writer!.dirty = true;
-      }
-      // Saved and closed: the lock is released after the run, and the next writer may be another process.
-      await saveWriter(true);
+      await settle(status === 'failed' ? undefined : key);
       store.finishRun(id, status, summary);
     },
     async lastRun() {
@@ -217,12 +227,13 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
       return async () => release();
     },
     async verify({ repair = false } = {}) {
-      await saveWriter();
+      if (pending || writer) await settle(pending?.key ?? writer?.key);
       return verifyStore(store, kbDir, { repair });
     },
     async close() {
       try {
-        await saveWriter(true);
+        // Writes made outside a run (indexFolders called directly) settle here.
+        if (pending || writer) await settle(pending?.key ?? writer?.key);
       } finally {
         store.close();
       }

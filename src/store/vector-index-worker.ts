@@ -6,8 +6,7 @@ import { VectorIndex } from './vector-index.js';
 export type WriterMessage =
   | { op: 'open'; kbDir: string; embedKey: string; dimensions: number }
   | { op: 'add'; ids: number[]; vectors: Float32Array }
-  | { op: 'remove'; ids: number[] }
-  | { op: 'save'; generation: number }
+  | { op: 'save' }
   | { op: 'close' };
 
 let store: SqliteStore | undefined;
@@ -26,11 +25,8 @@ parentPort?.on('message', (msg: WriterMessage) => {
         msg.ids.forEach((id, i) => index!.add(id, msg.vectors.subarray(i * dims, (i + 1) * dims)));
         break;
       }
-      case 'remove':
-        for (const id of msg.ids) index!.remove(id);
-        break;
       case 'save':
-        index!.save(msg.generation);
+        index!.save(store!);
         parentPort!.postMessage({ op: 'saved' });
         break;
       case 'close':

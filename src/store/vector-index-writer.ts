@@ -4,12 +4,14 @@ import type { SqliteStore } from './sqlite-store.js';
 import { VectorIndex } from './vector-index.js';
 import type { WriterMessage } from './vector-index-worker.js';
 
-/** What indexing needs of the vector index: updates now, a durable save at the end. */
+/**
+ * What indexing needs of the vector index: chunks inserted as they commit, a durable save at the end. Removals
+ * need no message: the database's tombstones carry them, and a save catches up with the database first.
+ */
 export interface VectorIndexWriter {
   add(id: number, vector: ArrayLike<number>): void;
-  remove(id: number): void;
-  /** Writes the index for this database generation; resolves when it is on disk. */
-  save(generation: number): Promise<void>;
+  /** Writes a new base for the database as it is now; resolves when it is on disk. */
+  save(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -21,7 +23,7 @@ export interface VectorIndexWriter {
  */
 export async function openVectorIndexWriter(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number): Promise<VectorIndexWriter> {
   const workerUrl = new URL('./vector-index-worker.js', import.meta.url);
-  if (import.meta.url.endsWith('.ts')) return inThread(VectorIndex.open(store, kbDir, embedKey, dimensions));
+  if (import.meta.url.endsWith('.ts')) return inThread(store, VectorIndex.open(store, kbDir, embedKey, dimensions));
 
   const worker = new Worker(workerUrl);
   let failure: Error | undefined;
@@ -70,14 +72,10 @@ export async function openVectorIndexWriter(store: SqliteStore, kbDir: string, e
       ids.push(id);
       if (ids.length === 64) flushAdds();
     },
-    remove(id) {
-      flushAdds();
-      send({ op: 'remove', ids: [id] });
-    },
-    async save(generation) {
+    async save() {
       flushAdds();
       const saved = expect('saved');
-      send({ op: 'save', generation });
+      send({ op: 'save' });
       await saved;
     },
     async close() {
@@ -88,11 +86,10 @@ export async function openVectorIndexWriter(store: SqliteStore, kbDir: string, e
   };
 }
 
-function inThread(index: VectorIndex): VectorIndexWriter {
+function inThread(store: SqliteStore, index: VectorIndex): VectorIndexWriter {
   return {
     add: (id, vector) => index.add(id, vector),
-    remove: (id) => index.remove(id),
-    save: async (generation) => index.save(generation),
+    save: async () => index.save(store),
     close: async () => {},
   };
 }

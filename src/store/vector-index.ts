@@ -1,9 +1,12 @@
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { checkHnswFile } from './check-hnsw-file.js';
+import { FlatVectors } from './flat-vectors.js';
 import { HASH_STEP_BYTES, hashFile } from './hash-file.js';
 import { blobToVector, type SqliteStore } from './sqlite-store.js';
+import { acceptedBase, BASE_STAMP_KEY, chunkSequence, INDEX_FILE, SIDECAR_FILE, type Sidecar } from './vector-base-file.js';
 
 const { HierarchicalNSW } = hnswlib;
 
@@ -21,34 +24,28 @@ export function searchEf(n: number, k: number): number {
   return Math.max(k, Math.min(2000, Math.max(200, Math.ceil(ef))));
 }
 
-interface Sidecar {
-  embedKey: string;
-  dimensions: number;
-  generation: number;
-  count: number;
-  /** Size and SHA-256 of vectors.hnsw: hnswlib trusts its input and can crash on a damaged file. */
-  bytes: number;
-  sha256: string;
-  /** Modification time of vectors.hnsw as saved (absent in older sidecars): while it and the size match, open skips the hash. */
-  mtimeMs?: number;
-  /** Build settings of the saved graph; absent in sidecars written before they were recorded (then 12 / 40). */
-  m?: number;
-  efConstruction?: number;
-}
+/** Change held outside the graph past this is inserted into it (a reader, when no writer has saved for long). */
+const FLAT_MAX = 20_000;
 
 /**
- * The HNSW index, derived from the vectors in SQLite. Labels are chunk ids (never reused, so a marked-deleted
- * label can never come back as another chunk). The file on disk carries the database generation it reflects;
- * when that differs from the database, or the file is missing or unreadable, the index is rebuilt.
+ * The HNSW index over the chunk vectors in SQLite: the saved base file (see vector-base-file.ts) plus the
+ * change since it — deletions marked in the graph, newer chunks searched exactly (a reader) or inserted (a
+ * writer, which then saves a new base). Labels are chunk ids, never reused, so a deleted label never comes back
+ * as another chunk. When there is no base the database accepts, the graph is built from the stored vectors.
  */
 export class VectorIndex {
   private index: InstanceType<typeof HierarchicalNSW>;
-  /** Live labels; after a load, read from the database only when first needed (a search needs only their number). */
-  private liveSet: Set<number> | undefined = new Set();
-  private liveCount = 0;
-  private loadLive: () => number[] = () => [];
+  private graphLive = 0;
+  /** Chunk ids up to this are reflected in the graph; higher ones are in `flat` (a reader) or not yet seen. */
+  private upTo = 0;
+  /** The base the graph derives from (its stamp, or '' when built from the database). */
+  private baseStamp: string | undefined;
+  /** Tombstones already marked in this graph. */
+  private applied = new Set<number>();
+  private readonly flat: FlatVectors;
   /** Generation of the database this index reflects. */
   generation = -1;
+  /** Whether the graph was built from the database rather than loaded, on the last open or sync. */
   rebuilt = false;
   /** M and efConstruction of the graph in memory (a loaded file keeps the settings it was built with). */
   build: { m: number; efConstruction: number } = { ...HNSW_BUILD };
@@ -58,9 +55,10 @@ export class VectorIndex {
     readonly embedKey: string,
     readonly dimensions: number,
     private readonly hashStepBytes: number,
-    private readonly lazyLive: boolean,
+    private readonly reader: boolean,
   ) {
     this.index = VectorIndex.empty(dimensions, 1024);
+    this.flat = new FlatVectors(dimensions);
   }
 
   private static empty(dimensions: number, capacity: number) {
@@ -70,76 +68,89 @@ export class VectorIndex {
   }
 
   /**
-   * Loads the saved index if it matches the database, else rebuilds it from the stored vectors.
-   * `hashStepBytes` is the read step of the file checksum (tests shrink it to exercise the stepped read).
-   * `lazyLive` (search only) defers reading the live ids from the database until a refresh needs them; a writer
-   * must not use it, since it removes ids the database no longer has.
+   * Loads the saved base if the database accepts it (else builds the graph from the stored vectors), then applies
+   * the change since. `reader` (search only) keeps newer chunks out of the graph and scans them exactly; a writer
+   * inserts them, to save a new base. `hashStepBytes` is the read step of the file checksum (tests shrink it).
    */
-  static open(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number, { hashStepBytes = HASH_STEP_BYTES, lazyLive = false } = {}): VectorIndex {
-    const vi = new VectorIndex(kbDir, embedKey, dimensions, hashStepBytes, lazyLive);
-    if (!vi.tryLoad(store)) vi.rebuild(store);
+  static open(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number, { hashStepBytes = HASH_STEP_BYTES, reader = false } = {}): VectorIndex {
+    const vi = new VectorIndex(kbDir, embedKey, dimensions, hashStepBytes, reader);
+    vi.sync(store);
     return vi;
   }
 
+  /** Live vectors searched: the graph's and the exactly scanned change's. */
   get size(): number {
-    return this.liveSet?.size ?? this.liveCount;
+    return this.graphLive + this.flat.size;
   }
 
-  private get live(): Set<number> {
-    return (this.liveSet ??= new Set(this.loadLive()));
-  }
-
-  private set live(ids: Set<number>) {
-    this.liveSet = ids;
+  /** Brings the index up to the database if it moved on (another process or this one wrote). */
+  refresh(store: SqliteStore): void {
+    if (store.generation() !== this.generation) this.sync(store);
   }
 
   /**
-   * Whether the saved index is for this model and the database's current generation, by its sidecar and the
-   * file's size (a stat, no read): what a run that wrote nothing checks before deciding it need not save.
-   * Loading still verifies the checksum; this only avoids rewriting an index nothing changed.
+   * Loads the accepted base if it is not the one in memory (or builds from nothing when there is none, or when
+   * `fromScratch`), then applies the tombstones and newer chunks. `rebuilt` says whether no saved base could be used.
    */
-  static savedIsCurrent(store: Pick<SqliteStore, 'generation'>, kbDir: string, embedKey: string): boolean {
-    try {
-      const meta = JSON.parse(readFileSync(join(kbDir, 'vectors.json'), 'utf8')) as Sidecar;
-      return meta.embedKey === embedKey && meta.generation === store.generation() && statSync(join(kbDir, 'vectors.hnsw')).size === meta.bytes;
-    } catch {
-      return false;
+  private sync(store: SqliteStore, { fromScratch = false } = {}): void {
+    const base = fromScratch ? undefined : acceptedBase(store, this.kbDir, this.embedKey, this.dimensions);
+    const stamp = base ? `${base.meta.stamp ?? ''}:${base.meta.bytes}:${base.meta.mtimeMs ?? ''}:${base.upTo}` : '';
+    if (fromScratch || stamp !== this.baseStamp) {
+      this.rebuilt = !(base && this.load(base.meta, base.upTo));
+      if (this.rebuilt) this.reset(Math.ceil((store.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) * 1.1));
+      this.baseStamp = this.rebuilt ? '' : stamp;
+    } else {
+      this.rebuilt = false;
     }
+    // One read transaction: tombstones and newer chunks of one committed state.
+    const { generation, tombstones, newer, sequence } = store.db.transaction(() => ({
+      generation: store.generation(),
+      tombstones: store.db.prepare('SELECT id FROM vector_tombstones WHERE id <= ?').pluck().all(this.upTo) as number[],
+      newer: store.db
+        .prepare('SELECT c.id AS id, v.vector AS vector FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id > ? ORDER BY c.id')
+        .all(this.embedKey, this.upTo) as Array<{ id: number; vector: Buffer }>,
+      sequence: chunkSequence(store),
+    }))();
+    for (const id of tombstones) {
+      if (this.applied.has(id)) continue;
+      this.applied.add(id);
+      this.remove(id);
+    }
+    if (this.reader && newer.length <= FLAT_MAX) {
+      this.flat.fill(newer);
+    } else {
+      this.flat.clear();
+      this.reserve(newer.length);
+      for (const r of newer) this.add(r.id, blobToVector(r.vector));
+      this.upTo = Math.max(this.upTo, sequence);
+    }
+    this.generation = generation;
   }
 
-  private paths() {
-    return { index: join(this.kbDir, 'vectors.hnsw'), sidecar: join(this.kbDir, 'vectors.json') };
-  }
-
-  private tryLoad(store: SqliteStore): boolean {
-    const { index, sidecar } = this.paths();
-    if (!existsSync(index) || !existsSync(sidecar)) return false;
+  private load(meta: Sidecar, upTo: number): boolean {
+    const file = join(this.kbDir, INDEX_FILE);
     try {
-      const meta = JSON.parse(readFileSync(sidecar, 'utf8')) as Sidecar;
-      const generation = store.generation();
-      if (meta.embedKey !== this.embedKey || meta.dimensions !== this.dimensions || meta.generation !== generation) return false;
-      if (!this.fileIsSound(index, meta)) return false;
+      if (!this.fileIsSound(file, meta)) return false;
       const loaded = new HierarchicalNSW('cosine', this.dimensions);
-      loaded.readIndexSync(index, true);
-      // Deleted labels stay in getIdsList, so the live set comes from the database; counts must agree. Every chunk
-      // has a vector unless the database is damaged, so a chunk count (no join over the vectors' pages) decides the
-      // usual case and the live ids are read when a write or refresh needs them; otherwise they are counted now.
-      const liveIdsOf = () => store.db.prepare('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash').pluck().all(this.embedKey) as number[];
-      const chunks = this.lazyLive ? (store.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) : -1;
-      const liveIds = chunks === meta.count ? undefined : liveIdsOf();
-      if (liveIds && liveIds.length !== meta.count) return false;
+      loaded.readIndexSync(file, true);
       // hnswlib reads M and efConstruction from the file itself; the sidecar only records them for reporting.
       this.build = { m: meta.m ?? LEGACY_BUILD.m, efConstruction: meta.efConstruction ?? LEGACY_BUILD.efConstruction };
       this.index = loaded;
-      this.liveSet = liveIds && new Set(liveIds);
-      this.liveCount = meta.count;
-      this.loadLive = liveIdsOf;
-      this.generation = generation;
-      this.rebuilt = false;
+      this.graphLive = meta.count;
+      this.upTo = upTo;
+      this.applied = new Set();
       return true;
     } catch {
       return false;
     }
+  }
+
+  private reset(capacity: number): void {
+    this.index = VectorIndex.empty(this.dimensions, Math.max(1024, capacity));
+    this.graphLive = 0;
+    this.upTo = 0;
+    this.applied = new Set();
+    this.build = { ...HNSW_BUILD };
   }
 
   /**
@@ -157,78 +168,59 @@ export class VectorIndex {
     return bytes === meta.bytes && sha256 === meta.sha256;
   }
 
+  /** Builds the graph afresh from every stored vector (kb verify --repair). */
   rebuild(store: SqliteStore): void {
-    const generation = store.generation();
-    const items = [...store.liveVectors(this.embedKey)];
-    this.index = VectorIndex.empty(this.dimensions, Math.max(1024, Math.ceil(items.length * 1.25)));
-    this.live = new Set();
-    this.build = { ...HNSW_BUILD };
-    for (const { id, vector } of items) this.add(id, vector);
-    this.generation = generation;
-    this.rebuilt = true;
+    this.sync(store, { fromScratch: true });
+  }
+
+  private reserve(extra: number): void {
+    const needed = this.index.getCurrentCount() + extra;
+    if (needed > this.index.getMaxElements()) this.index.resizeIndex(Math.ceil(needed * 1.25) + 1024);
+  }
+
+  /** Inserts a chunk newer than the graph (a writer: chunk ids only grow, so an id it already reflects is skipped). */
+  add(id: number, vector: ArrayLike<number>): void {
+    if (id <= this.upTo) return;
+    this.reserve(1);
+    this.index.addPoint(Array.from(vector), id, true);
+    this.graphLive++;
+    this.upTo = id;
+  }
+
+  /** Marks a chunk deleted in the graph; a label it lacks or has deleted already is no error. */
+  remove(id: number): void {
+    try {
+      this.index.markDelete(id);
+      this.graphLive--;
+    } catch {
+      // not in this graph, or deleted in the saved file already
+    }
+  }
+
+  /** Nearest live chunks by cosine similarity (1 = same direction). `allow` restricts the chunk ids considered. */
+  search(vector: ArrayLike<number>, k: number, allow?: Set<number>): Array<{ id: number; similarity: number }> {
+    const query = Float32Array.from(vector);
+    const hits = this.flat.search(query, k, allow);
+    const n = Math.min(k, allow ? Math.min(allow.size, this.graphLive) : this.graphLive);
+    if (n > 0) {
+      this.index.setEf(searchEf(this.size, n));
+      const filter = allow ? (label: number) => allow.has(label) : undefined;
+      const { neighbors, distances } = this.index.searchKnn(Array.from(query), n, filter);
+      neighbors.forEach((id, i) => hits.push({ id, similarity: 1 - distances[i]! }));
+    }
+    hits.sort((a, b) => b.similarity - a.similarity || a.id - b.id);
+    return hits.slice(0, k);
   }
 
   /**
-   * Brings the index up to date if the database moved on since it was loaded (another process wrote): from the
-   * saved file when it matches, else by applying the difference in live chunks (a writer mid-run has not saved
-   * yet, and a full rebuild per query would be ruinous on a large index).
+   * Saves a new base: catches up with the database, writes the graph and then its sidecar (each a temp file
+   * renamed into place, so a crash leaves the old base or a detectably unaccepted one, never a torn one), then
+   * records the new stamp and drops the tombstones the file now holds, in one transaction.
    */
-  refresh(store: SqliteStore): void {
-    const generation = store.generation();
-    if (generation === this.generation || this.tryLoad(store)) return;
-    const dbLive = new Set(store.db.prepare('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash').pluck().all(this.embedKey) as number[]);
-    if (!this.liveSet) {
-      // Loaded lazily: the labels in the graph include those the file had marked deleted, which are never live
-      // again (chunk ids are not reused), so deleting what the database lacks (if not deleted already) is exact.
-      const labels = this.index.getIdsList();
-      for (const id of labels) {
-        if (dbLive.has(id)) continue;
-        try {
-          this.index.markDelete(id);
-        } catch {
-          // already marked deleted in the saved file
-        }
-      }
-      this.liveSet = new Set(labels.filter((id) => dbLive.has(id)));
-    }
-    for (const id of [...this.live]) if (!dbLive.has(id)) this.remove(id);
-    const missing = [...dbLive].filter((id) => !this.live.has(id));
-    for (let i = 0; i < missing.length; i += 500) {
-      const part = missing.slice(i, i + 500);
-      const rows = store.db
-        .prepare(`SELECT c.id AS id, v.vector AS vector FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id IN (${part.map(() => '?').join(',')})`)
-        .all(this.embedKey, ...part) as Array<{ id: number; vector: Buffer }>;
-      for (const r of rows) this.add(r.id, blobToVector(r.vector));
-    }
-    this.generation = generation;
-    this.rebuilt = false;
-  }
-
-  add(id: number, vector: ArrayLike<number>): void {
-    if (this.live.has(id)) return;
-    if (this.index.getCurrentCount() >= this.index.getMaxElements()) this.index.resizeIndex(Math.ceil(this.index.getMaxElements() * 1.5) + 1024);
-    this.index.addPoint(Array.from(vector), id, true);
-    this.live.add(id);
-  }
-
-  remove(id: number): void {
-    if (!this.live.delete(id)) return;
-    this.index.markDelete(id);
-  }
-
-  /** Nearest live chunks by cosine similarity (1 = same direction). `allow` restricts the labels considered. */
-  search(vector: ArrayLike<number>, k: number, allow?: Set<number>): Array<{ id: number; similarity: number }> {
-    const n = Math.min(k, allow ? Math.min(allow.size, this.size) : this.size);
-    if (n <= 0) return [];
-    this.index.setEf(searchEf(this.size, n));
-    const filter = allow ? (label: number) => allow.has(label) : undefined;
-    const { neighbors, distances } = this.index.searchKnn(Array.from(vector), n, filter);
-    return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
-  }
-
-  /** Writes the index then its sidecar, each to a temp file renamed into place, so a crash leaves a detectably stale index, never a torn one. */
-  save(generation: number): void {
-    const { index, sidecar } = this.paths();
+  save(store: SqliteStore): void {
+    this.sync(store);
+    const index = join(this.kbDir, INDEX_FILE);
+    const sidecar = join(this.kbDir, SIDECAR_FILE);
     const tmpIndex = `${index}.${process.pid}.tmp`;
     const tmpSidecar = `${sidecar}.${process.pid}.tmp`;
     try {
@@ -236,17 +228,33 @@ export class VectorIndex {
       const { bytes, sha256 } = hashFile(tmpIndex, this.hashStepBytes);
       renameSync(tmpIndex, index);
       const { mtimeMs } = statSync(index);
-      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation, count: this.size, bytes, sha256, mtimeMs, ...this.build };
+      const stamp = randomUUID();
+      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation: this.generation, count: this.graphLive, bytes, sha256, mtimeMs, ...this.build, upTo: this.upTo, stamp };
       writeFileSync(tmpSidecar, JSON.stringify(meta));
       renameSync(tmpSidecar, sidecar);
-      this.generation = generation;
+      store.db.transaction(() => {
+        store.setMeta(BASE_STAMP_KEY, stamp);
+        store.db.prepare('DELETE FROM vector_tombstones WHERE id <= ?').run(this.upTo);
+      })();
+      this.applied = new Set();
+      this.baseStamp = `${stamp}:${bytes}:${mtimeMs}:${this.upTo}`;
     } finally {
       rmSync(tmpIndex, { force: true });
       rmSync(tmpSidecar, { force: true });
     }
   }
 
+  /** Every live chunk id searched (graph and exact change); reads the whole graph, for checks and tests. */
   liveIds(): Set<number> {
-    return new Set(this.live);
+    const ids = new Set(this.flat.idList());
+    for (const id of this.index.getIdsList()) {
+      try {
+        this.index.getPoint(id);
+        ids.add(id);
+      } catch {
+        // marked deleted
+      }
+    }
+    return ids;
   }
 }

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { hashFile } from './hash-file.js';
 import type { SqliteStore } from './sqlite-store.js';
+import { acceptedBase, INDEX_FILE, readSidecar, SIDECAR_FILE } from './vector-base-file.js';
 import { VectorIndex } from './vector-index.js';
 
 export interface VerifyProblem {
@@ -101,7 +102,7 @@ export function verifyStore(store: SqliteStore, kbDir: string, { repair = false 
     if ((!hnswOk || orphans) && embedKey) {
       const index = VectorIndex.open(store, kbDir, embedKey, dimensions);
       index.rebuild(store);
-      index.save(store.generation());
+      index.save(store);
       repaired.push('rebuilt the vector index');
     }
   }
@@ -109,19 +110,18 @@ export function verifyStore(store: SqliteStore, kbDir: string, { repair = false 
   return { ok: unrepaired.length === 0, checks, problems, notes, repaired, durationMs: performance.now() - t0 };
 }
 
-/** Compares the saved HNSW file label by label with the live chunks; returns what is wrong, if anything. */
+/**
+ * Compares the saved HNSW file label by label with the chunks it covers (ids up to its `upTo`; newer chunks are
+ * searched from the database until the next save); returns what is wrong, if anything.
+ */
 function checkHnsw(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number): string | undefined {
-  const file = join(kbDir, 'vectors.hnsw');
-  const sidecarFile = join(kbDir, 'vectors.json');
-  if (!existsSync(file) || !existsSync(sidecarFile)) return 'the vector index file is missing (it is rebuilt on the next query)';
-  let sidecar: { generation: number; embedKey: string; count: number; bytes?: number; sha256?: string };
-  try {
-    sidecar = JSON.parse(readFileSync(sidecarFile, 'utf8'));
-  } catch {
-    return 'vectors.json is unreadable';
-  }
+  const file = join(kbDir, INDEX_FILE);
+  if (!existsSync(file) || !existsSync(join(kbDir, SIDECAR_FILE))) return 'the vector index file is missing (it is rebuilt on the next query)';
+  const sidecar = readSidecar(kbDir);
+  if (!sidecar) return `${SIDECAR_FILE} is unreadable`;
   if (sidecar.embedKey !== embedKey) return `the vector index was built with ${sidecar.embedKey}, the database with ${embedKey}`;
-  if (sidecar.generation !== store.generation()) return `the vector index is stale (generation ${sidecar.generation}, database ${store.generation()})`;
+  const base = acceptedBase(store, kbDir, embedKey, dimensions);
+  if (!base) return `the vector index file is not the one this database last saved (generation ${sidecar.generation}, database ${store.generation()})`;
   const { bytes, sha256 } = hashFile(file);
   if (bytes !== sidecar.bytes || sha256 !== sidecar.sha256) {
     return 'the vector index file does not match its recorded size and checksum (damaged or torn write)';
@@ -132,7 +132,10 @@ function checkHnsw(store: SqliteStore, kbDir: string, embedKey: string, dimensio
   } catch (error) {
     return `the vector index file cannot be read (${(error as Error).message})`;
   }
-  const live = new Set(store.db.prepare('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash').pluck().all(embedKey) as number[]);
+  const ids = (sql: string, ...params: unknown[]) => new Set(store.db.prepare(sql).pluck().all(...params) as number[]);
+  const live = ids('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id <= ?', embedKey, base.upTo);
+  // Deleted since the file was saved: marked deleted when a reader loads it.
+  const tombstones = ids('SELECT id FROM vector_tombstones WHERE id <= ?', base.upTo);
   let missing = 0;
   let extra = 0;
   for (const id of live) {
@@ -143,7 +146,7 @@ function checkHnsw(store: SqliteStore, kbDir: string, embedKey: string, dimensio
     }
   }
   for (const id of index.getIdsList()) {
-    if (live.has(id)) continue;
+    if (live.has(id) || tombstones.has(id)) continue;
     try {
       index.getPoint(id); // a deleted label throws; a readable one is a chunk that no longer exists
       extra++;
