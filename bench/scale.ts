@@ -17,7 +17,7 @@ interface Latency { p50: number; p99: number }
 interface Cold { processMs: number; openAndQueryMs: number; rssMb: number }
 interface SizeResult {
   chunks: number; files: number; mb: number; buildS: number; peakRssMb: number; bytesPerChunk: number; openMs: number; rebuiltOnOpen: boolean;
-  keyword: Latency; vector: Latency; hybrid: Latency; recallShort: number; recallHeldOut: number; cold: Cold; coldKeyword: Cold; unchangedS: number; changedS: number;
+  keyword: Latency; vector: Latency; hybrid: Latency; recallShort: number; recallHeldOut: number; cold: Cold; coldKeyword: Cold; unchangedS: number; changedS: number; changedProcessS: number; unchangedProcessS: number;
 }
 
 const results: SizeResult[] = [];
@@ -54,6 +54,7 @@ const rows: Array<[string, (r: SizeResult) => string]> = [
   ['cold keyword search: process ms / open+query ms / RSS MB', (r) => `${r.coldKeyword.processMs.toFixed(0)} / ${r.coldKeyword.openAndQueryMs.toFixed(0)} / ${r.coldKeyword.rssMb.toFixed(0)}`],
   ['unchanged re-index s', (r) => r.unchangedS.toFixed(2)],
   ['one file changed re-index s', (r) => r.changedS.toFixed(2)],
+  ['`kb index` process: one file changed / unchanged s', (r) => `${r.changedProcessS.toFixed(2)} / ${r.unchangedProcessS.toFixed(2)}`],
 ];
 const table = [['', ...sizes.map((n) => `${n / 1000}k target`)], ...rows.map(([name, cell]) => [name, ...results.map(cell)])];
 const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
