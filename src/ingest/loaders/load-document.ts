@@ -1,9 +1,6 @@
 import { extname } from 'node:path';
 import { LoadError } from '../../errors.js';
 import type { DocumentFormat, LoadedDocument } from '../../types.js';
-import { htmlToSections } from './html-to-sections.js';
-import { loadMarkdown } from './load-markdown.js';
-import { FrontMatterError } from './parse-front-matter.js';
 
 export const FORMAT_BY_EXTENSION: Record<string, DocumentFormat> = {
   '.md': 'markdown',
@@ -27,7 +24,10 @@ export interface LoadLimits {
 
 export const DEFAULT_LOAD_LIMITS: LoadLimits = { maxInflatedBytes: 100 * 1024 * 1024 };
 
-/** Parses one file's bytes by its extension. Throws LoadError naming the file and the reason. */
+/**
+ * Parses one file's bytes by its extension. Throws LoadError naming the file and the reason. Each format's parser
+ * is imported on first use: a run with nothing to parse (the usual incremental one) never loads them.
+ */
 export async function loadDocument(path: string, data: Buffer, limits: LoadLimits = DEFAULT_LOAD_LIMITS): Promise<LoadedDocument> {
   const format = formatOf(path);
   if (!format) throw new LoadError(path, `unsupported file type ${extname(path) || '(none)'}`, { code: 'UNSUPPORTED' });
@@ -40,7 +40,7 @@ export async function loadDocument(path: string, data: Buffer, limits: LoadLimit
   } else {
     const text = decodeText(path, data);
     if (format === 'markdown') doc = await markdown(path, text);
-    else if (format === 'html') doc = { format, metadata: {}, warnings: [], ...htmlToSections(text) };
+    else if (format === 'html') doc = { format, metadata: {}, warnings: [], ...(await import('./html-to-sections.js')).htmlToSections(text) };
     else doc = { format, tags: [], metadata: {}, warnings: [], sections: [{ text, headingPath: [], charStart: 0 }] };
   }
   if (!doc.sections.some((s) => s.text.trim())) throw new LoadError(path, 'no text could be extracted (the document is empty)', { code: 'EMPTY' });
@@ -48,6 +48,7 @@ export async function loadDocument(path: string, data: Buffer, limits: LoadLimit
 }
 
 async function markdown(path: string, text: string): Promise<LoadedDocument> {
+  const [{ loadMarkdown }, { FrontMatterError }] = await Promise.all([import('./load-markdown.js'), import('./parse-front-matter.js')]);
   try {
     return await loadMarkdown(text);
   } catch (error) {
