@@ -7,7 +7,8 @@ export interface Unit {
   end: number;
 }
 
-const sentences = new Intl.Segmenter('en', { granularity: 'sentence' });
+/** Made on first use: building ICU's sentence rules costs about 15 ms, which a run with nothing to chunk need not pay. */
+let sentences: Intl.Segmenter | undefined;
 // The segmenter is linear, but a 20 MB line with no sentence end is one segment: it is fed windows cut at
 // whitespace, so an absurd input costs one window of overlap at each edge and never a quadratic pass.
 const WINDOW_CHARS = 64 * 1024;
@@ -37,7 +38,7 @@ export function splitBlock(text: string, kind: BlockKind, start: number, end: nu
     return out;
   }
   for (const [ws, we] of cutAtSpaces(text, start, end, WINDOW_CHARS)) {
-    for (const seg of sentences.segment(text.slice(ws, we))) push(ws + seg.index, ws + seg.index + seg.segment.length);
+    for (const seg of (sentences ??= new Intl.Segmenter('en', { granularity: 'sentence' })).segment(text.slice(ws, we))) push(ws + seg.index, ws + seg.index + seg.segment.length);
   }
   return out;
 }

@@ -1,5 +1,6 @@
+import { lstatSync, type Stats } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { formatOf } from './loaders/load-document.js';
 
@@ -24,6 +25,8 @@ export interface WalkOptions {
   followSymlinks: boolean;
 }
 
+/** Files stat'ed between yields to the event loop. */
+const STAT_SLICE = 512;
 const SKIP_DIRS = new Set(['node_modules', '.git', '.kb', '.svn', '.hg', '__pycache__']);
 
 /**
@@ -36,79 +39,84 @@ export async function walkFiles(root: string, { maxFileBytes, followSymlinks }: 
   const skipped: SkippedFile[] = [];
   const rootReal = await realpath(root);
   const ig = await loadIgnore(root);
+  const ignores = ig.rules ? (rel: string) => ig.matcher.ignores(rel) : () => false;
   const seenDirs = new Set<string>([rootReal]);
-  const display = (abs: string) => [basename(root), ...relative(root, abs).split(sep)].join('/');
+  const rootName = basename(root);
+  // Paths inside the root are built as the walk descends (no path.relative per file: it dominated large folders).
+  const display = (rel: string) => (rel ? `${rootName}/${rel}` : rootName);
 
-  const visit = async (dir: string): Promise<void> => {
+  const visit = async (dir: string, relDir: string): Promise<void> => {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
-      skipped.push({ path: display(dir), reason: `folder cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+      skipped.push({ path: display(relDir), reason: `folder cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    // One directory's file stats in parallel: one thread-pool round trip per folder instead of per file.
-    const stats = new Map(
-      await Promise.all(
-        entries.filter((e) => e.isFile() && formatOf(e.name)).map(async (e) => [e.name, await lstat(join(dir, e.name)).catch(() => undefined)] as const),
-      ),
-    );
+    // Stats of a directory's documents, synchronously in slices: a promise per file cost more than the stat
+    // itself on large folders, and yielding between slices keeps the event loop responsive on huge ones.
+    const stats = new Map<string, Stats | undefined>();
+    const documents = entries.filter((e) => e.isFile() && formatOf(e.name));
+    for (let i = 0; i < documents.length; i += STAT_SLICE) {
+      if (i) await new Promise((resolve) => setImmediate(resolve));
+      for (const e of documents.slice(i, i + STAT_SLICE)) stats.set(e.name, statOrUndefined(join(dir, e.name)));
+    }
     for (const entry of entries) {
       const abs = join(dir, entry.name);
-      const rel = relative(root, abs).split(sep).join('/');
+      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
         if (!followSymlinks) {
-          skipped.push({ path: display(abs), reason: 'symbolic link (set ingest.followSymlinks to follow links inside the root)' });
+          skipped.push({ path: display(rel), reason: 'symbolic link (set ingest.followSymlinks to follow links inside the root)' });
           continue;
         }
         let target: string;
         try {
           target = await realpath(abs);
         } catch {
-          skipped.push({ path: display(abs), reason: 'broken symbolic link' });
+          skipped.push({ path: display(rel), reason: 'broken symbolic link' });
           continue;
         }
         if (target !== rootReal && !target.startsWith(rootReal + sep)) {
-          skipped.push({ path: display(abs), reason: 'symbolic link points outside the indexed folder' });
+          skipped.push({ path: display(rel), reason: 'symbolic link points outside the indexed folder' });
           continue;
         }
         const s = await stat(abs);
         isDir = s.isDirectory();
         isFile = s.isFile();
         if (isDir && seenDirs.has(target)) {
-          skipped.push({ path: display(abs), reason: 'symbolic link loop' });
+          skipped.push({ path: display(rel), reason: 'symbolic link loop' });
           continue;
         }
         if (isDir) seenDirs.add(target);
       }
       if (isDir) {
         if (SKIP_DIRS.has(entry.name) || entry.name.startsWith('.')) {
-          skipped.push({ path: display(abs), reason: entry.name === 'node_modules' ? 'node_modules folder' : entry.name.startsWith('.') ? 'hidden folder' : 'version-control or index folder' });
+          skipped.push({ path: display(rel), reason: entry.name === 'node_modules' ? 'node_modules folder' : entry.name.startsWith('.') ? 'hidden folder' : 'version-control or index folder' });
           continue;
         }
-        if (ig.ignores(`${rel}/`)) {
-          skipped.push({ path: display(abs), reason: 'ignored by .kbignore' });
+        if (ignores(`${rel}/`)) {
+          skipped.push({ path: display(rel), reason: 'ignored by .kbignore' });
           continue;
         }
-        await visit(abs);
+        await visit(abs, rel);
         continue;
       }
       // Not a folder: a file, or a pipe, socket or device with a document's name. Those go on to the reader,
       // which refuses them with a reason: it must check the opened file anyway (the walk's view can be stale).
       if (entry.name === '.kbignore') continue;
       if (entry.name.startsWith('.')) {
-        skipped.push({ path: display(abs), reason: 'hidden file' });
+        skipped.push({ path: display(rel), reason: 'hidden file' });
         continue;
       }
-      if (ig.ignores(rel)) {
-        skipped.push({ path: display(abs), reason: 'ignored by .kbignore' });
+      if (ignores(rel)) {
+        skipped.push({ path: display(rel), reason: 'ignored by .kbignore' });
         continue;
       }
       if (!formatOf(entry.name)) {
-        skipped.push({ path: display(abs), reason: 'unsupported file type' });
+        skipped.push({ path: display(rel), reason: 'unsupported file type' });
         continue;
       }
       const s = await (stats.get(entry.name) ? Promise.resolve(stats.get(entry.name)!) : lstat(abs))
@@ -119,22 +127,34 @@ export async function walkFiles(root: string, { maxFileBytes, followSymlinks }: 
         });
       if (!s) continue;
       if (s.size > maxFileBytes) {
-        skipped.push({ path: display(abs), reason: `larger than the ${Math.round(maxFileBytes / 1048576)} MB limit (ingest.maxFileBytes)` });
+        skipped.push({ path: display(rel), reason: `larger than the ${Math.round(maxFileBytes / 1048576)} MB limit (ingest.maxFileBytes)` });
         continue;
       }
-      files.push({ absPath: abs, path: display(abs), root, rootReal, size: s.size, mtimeMs: Math.floor(s.mtimeMs) });
+      files.push({ absPath: abs, path: display(rel), root, rootReal, size: s.size, mtimeMs: Math.floor(s.mtimeMs) });
     }
   };
-  await visit(root);
+  await visit(root, '');
   return { files, skipped };
 }
 
-async function loadIgnore(root: string): Promise<Ignore> {
-  const ig = ignore();
+/** lstat, or undefined on any error: the per-file path below stats it again and reports what went wrong. */
+function statOrUndefined(path: string): Stats | undefined {
   try {
-    ig.add(await readFile(join(root, '.kbignore'), 'utf8'));
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The root's .kbignore rules, and whether it has any (without, no path is matched at all). */
+async function loadIgnore(root: string): Promise<{ matcher: Ignore; rules: boolean }> {
+  const matcher = ignore();
+  try {
+    const text = await readFile(join(root, '.kbignore'), 'utf8');
+    matcher.add(text);
+    return { matcher, rules: /^\s*[^#\s]/m.test(text) };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return { matcher, rules: false };
   }
-  return ig;
 }

@@ -27,8 +27,8 @@ export interface KbStore {
   /** Drops cached vectors no live chunk uses; returns how many. */
   pruneVectors(): Promise<number>;
 
-  /** Documents indexed from these root folders (absolute paths). */
-  documentsUnder(roots: string[]): Promise<DocumentRow[]>;
+  /** What change detection needs of the documents indexed from these root folders (absolute paths). */
+  documentsUnder(roots: string[]): Promise<DocumentStamp[]>;
   /** A page of documents ordered by path, with chunk counts; `visibleTo` as in SearchFilters. */
   listDocuments(query: { pathPrefix?: string; limit?: number; offset?: number; visibleTo?: string[] }): Promise<{ total: number; documents: DocumentRow[] }>;
   /** A document by id, with its chunk count; undefined too when `visibleTo` may not see it. */
@@ -126,6 +126,12 @@ export interface DocumentRow {
 }
 
 export type NewDocument = Omit<DocumentRow, 'id' | 'indexedAt' | 'chunkCount'>;
+
+/** A document as an index run compares it with the file (read for every document on every run: kept narrow). */
+export type DocumentStamp = Pick<DocumentRow, 'id' | 'absPath' | 'path' | 'contentHash' | 'size' | 'mtimeMs' | 'chunkerKey' | 'embedKey'>;
+
+/** The stamp's columns, in SQL (both stores' documents tables name them alike). */
+export const DOCUMENT_STAMP_COLUMNS = 'id, abs_path AS "absPath", path, content_hash AS "contentHash", size, mtime_ms AS "mtimeMs", chunker_key AS "chunkerKey", embed_key AS "embedKey"';
 
 export interface DocumentWrite {
   doc: NewDocument;

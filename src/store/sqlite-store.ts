@@ -1,4 +1,4 @@
-import { CONTEXT_FIELD_WEIGHT } from './kb-store.js';
+import { CONTEXT_FIELD_WEIGHT, DOCUMENT_STAMP_COLUMNS } from './kb-store.js';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +9,7 @@ import { matchDocumentGlob } from './match-document-glob.js';
 import { checkSchema, migrate } from './schema.js';
 
 // The row shapes are the store contract's (kb-store.ts); re-exported for the callers that still import them here.
-import type { DocumentRow, FailedFile, NewDocument } from './kb-store.js';
+import type { DocumentRow, DocumentStamp, FailedFile, NewDocument } from './kb-store.js';
 export type { DocumentRow, FailedFile, NewDocument };
 
 interface RawDoc {
@@ -85,9 +85,9 @@ export function openStore(kbDir: string, { readonly = false }: { readonly?: bool
     setMeta,
     generation: (): number => Number(getMeta('generation') ?? 0),
 
-    documentsUnder(roots: string[]): DocumentRow[] {
+    documentsUnder(roots: string[]): DocumentStamp[] {
       if (!roots.length) return [];
-      return (sql(`SELECT * FROM documents WHERE root IN (${roots.map(() => '?').join(',')})`).all(...roots) as RawDoc[]).map(toDoc);
+      return sql(`SELECT ${DOCUMENT_STAMP_COLUMNS} FROM documents WHERE root IN (${roots.map(() => '?').join(',')})`).all(...roots) as DocumentStamp[];
     },
     allDocuments(): DocumentRow[] {
       return (sql('SELECT * FROM documents ORDER BY path').all() as RawDoc[]).map(toDoc);

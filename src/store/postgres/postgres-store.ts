@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { IndexMismatchError, KbError } from '../../errors.js';
-import { embedKeyOf, type KbStore, parseChunking, parseEmbedKey } from '../kb-store.js';
+import { DOCUMENT_STAMP_COLUMNS, type DocumentStamp, embedKeyOf, type KbStore, parseChunking, parseEmbedKey } from '../kb-store.js';
 import { acquireWriterLock, writerHolder } from './advisory-lock.js';
 import { keywordStats, searchVectors } from './postgres-search.js';
 import { searchKeywords } from './keyword-search.js';
@@ -123,7 +123,9 @@ export async function openPostgresStore({ url, ssl, password, maxConnections = 8
     },
 
     async documentsUnder(roots) {
-      return roots.length ? documents('SELECT * FROM documents WHERE root = ANY($1::text[])', [roots]) : [];
+      if (!roots.length) return [];
+      const { rows } = await pool.query<DocumentStamp & { size: string | number; mtimeMs: string | number }>(`SELECT ${DOCUMENT_STAMP_COLUMNS} FROM documents WHERE root = ANY($1::text[])`, [roots]);
+      return rows.map((r) => ({ ...r, id: Number(r.id), size: Number(r.size), mtimeMs: Number(r.mtimeMs) }));
     },
     async listDocuments({ pathPrefix, limit = 50, offset = 0, visibleTo }) {
       const params: unknown[] = [];
