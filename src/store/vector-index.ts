@@ -106,8 +106,9 @@ export class VectorIndex {
     const { generation, tombstones, newer, sequence } = store.db.transaction(() => ({
       generation: store.generation(),
       tombstones: store.db.prepare('SELECT id FROM vector_tombstones WHERE id <= ?').pluck().all(this.upTo) as number[],
+      // CROSS JOIN keeps chunks the outer loop (a rowid range); left to itself the planner walks every vector.
       newer: store.db
-        .prepare('SELECT c.id AS id, v.vector AS vector FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id > ? ORDER BY c.id')
+        .prepare('SELECT c.id AS id, v.vector AS vector FROM chunks c CROSS JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id > ? ORDER BY c.id')
         .all(this.embedKey, this.upTo) as Array<{ id: number; vector: Buffer }>,
       sequence: chunkSequence(store),
     }))();
