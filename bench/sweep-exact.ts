@@ -1,0 +1,137 @@
+import { DIM } from './sweep-vectors.js';
+
+/** Cosine (dot product of unit vectors) of `q` with every row. */
+export function scanFloat32(data: Float32Array, q: Float32Array): Float32Array {
+  const n = data.length / DIM;
+  const scores = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const off = i * DIM;
+    for (let j = 0; j < DIM; j++) s += data[off + j]! * q[j]!;
+    scores[i] = s;
+  }
+  return scores;
+}
+
+/** Ids of the `k` best scores (best first), over all rows or over `candidates` only. */
+export function topK(scores: ArrayLike<number>, k: number, candidates?: Iterable<number>): number[] {
+  const ids: number[] = [];
+  const vals: number[] = [];
+  const offer = (i: number): void => {
+    const s = scores[i]!;
+    if (ids.length === k && s <= vals[k - 1]!) return;
+    let p = ids.length === k ? k - 1 : ids.length;
+    while (p > 0 && vals[p - 1]! < s) {
+      vals[p] = vals[p - 1]!;
+      ids[p] = ids[p - 1]!;
+      p--;
+    }
+    vals[p] = s;
+    ids[p] = i;
+  };
+  if (candidates) for (const i of candidates) offer(i);
+  else for (let i = 0; i < scores.length; i++) offer(i);
+  return ids;
+}
+
+/** The exact ground truth of one query: every score and the k-th best (ties at the cut-off count as hits). */
+export interface Truth {
+  scores: Float32Array;
+  cutoff: number;
+}
+
+export function truthOf(data: Float32Array, q: Float32Array, k: number): Truth {
+  const scores = scanFloat32(data, q);
+  const best = topK(scores, k);
+  return { scores, cutoff: scores[best[best.length - 1]!]! - 1e-5 };
+}
+
+export function recallAt(truth: Truth, returned: number[], k: number): number {
+  let hits = 0;
+  for (const id of returned.slice(0, k)) if (truth.scores[id]! >= truth.cutoff) hits++;
+  return hits / k;
+}
+
+/** Cosine of `q` with the given rows only, written into `out` at their ids. */
+export function rescore(data: Float32Array, q: Float32Array, ids: Iterable<number>, out: Float32Array): void {
+  for (const i of ids) {
+    let s = 0;
+    const off = i * DIM;
+    for (let j = 0; j < DIM; j++) s += data[off + j]! * q[j]!;
+    out[i] = s;
+  }
+}
+
+/** Int8 rows with one scale per row (max |x| -> 127): a quarter of float32's bytes. */
+export function quantizeInt8(data: Float32Array): { codes: Int8Array; scales: Float32Array } {
+  const n = data.length / DIM;
+  const codes = new Int8Array(data.length);
+  const scales = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let max = 0;
+    for (let j = 0; j < DIM; j++) max = Math.max(max, Math.abs(data[i * DIM + j]!));
+    const s = max / 127 || 1;
+    scales[i] = s;
+    for (let j = 0; j < DIM; j++) codes[i * DIM + j] = Math.round(data[i * DIM + j]! / s);
+  }
+  return { codes, scales };
+}
+
+/** Approximate scores from int8 rows against an int8 query (the query's scale is dropped: it ranks nothing). */
+export function scanInt8(codes: Int8Array, scales: Float32Array, q: Float32Array): Float32Array {
+  let max = 0;
+  for (const x of q) max = Math.max(max, Math.abs(x));
+  const qc = new Int32Array(DIM);
+  for (let j = 0; j < DIM; j++) qc[j] = Math.round((q[j]! / (max || 1)) * 127);
+  const n = scales.length;
+  const scores = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const off = i * DIM;
+    for (let j = 0; j < DIM; j++) s += codes[off + j]! * qc[j]!;
+    scores[i] = s * scales[i]!;
+  }
+  return scores;
+}
+
+/**
+ * Column postings of sparse rows (the offline embedder fills about a tenth of its buckets): for each dimension,
+ * the rows where it is non-zero and their values. An exact search then touches only the query's non-zero columns.
+ */
+export function columnPostings(data: Float32Array): { ids: Int32Array[]; vals: Float32Array[] } {
+  const n = data.length / DIM;
+  const counts = new Int32Array(DIM);
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) counts[i % DIM]!++;
+  const ids = Array.from(counts, (c) => new Int32Array(c));
+  const vals = Array.from(counts, (c) => new Float32Array(c));
+  const fill = new Int32Array(DIM);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < DIM; j++) {
+      const x = data[i * DIM + j]!;
+      if (x === 0) continue;
+      const p = fill[j]!++;
+      ids[j]![p] = i;
+      vals[j]![p] = x;
+    }
+  }
+  return { ids, vals };
+}
+
+/** Exact top-k through the column postings; `acc` is a zeroed scratch of n scores, left zeroed again. */
+export function sparseExact(post: { ids: Int32Array[]; vals: Float32Array[] }, q: Float32Array, k: number, acc: Float32Array, touched: Set<number>): number[] {
+  touched.clear();
+  for (let j = 0; j < DIM; j++) {
+    const w = q[j]!;
+    if (w === 0) continue;
+    const ids = post.ids[j]!;
+    const vals = post.vals[j]!;
+    for (let p = 0; p < ids.length; p++) {
+      const i = ids[p]!;
+      acc[i]! += w * vals[p]!;
+      touched.add(i);
+    }
+  }
+  const best = topK(acc, k, touched);
+  for (const i of touched) acc[i] = 0;
+  return best;
+}
