@@ -4,7 +4,7 @@
 // Builds hnswlib-node indexes directly (not through VectorIndex). Prints one markdown table per size, kind and part.
 import { parseArgs } from 'node:util';
 import hnswlib from 'hnswlib-node';
-import { columnPostings, quantizeInt8, recallAt, rescore, scanFloat32, scanInt8, sparseExact, topK, truthOf, type Truth } from './sweep-exact.js';
+import { columnPostings, quantizeInt8, recallAt, rescore, scanFloat32, scanInt8, sparseExact, sparseScratch, topK, truthOf, type Truth } from './sweep-exact.js';
 import { DIM, offlineSet, randomSet, type SweepSet } from './sweep-vectors.js';
 
 const { values } = parseArgs({
@@ -169,11 +169,10 @@ function sparseTable(set: SweepSet, truths: Map<string, Truth[]>, label: string)
   const t = performance.now();
   const post = columnPostings(set.data);
   const buildMs = performance.now() - t;
-  const acc = new Float32Array(set.n);
-  const touched = new Set<number>();
+  const scratch = sparseScratch(set.n);
   const rows: (string | number)[][] = [];
   for (const [name, qs] of set.queries) {
-    const r = measure(qs, truths.get(name)!, (q) => sparseExact(post, q, K, acc, touched));
+    const r = measure(qs, truths.get(name)!, (q) => sparseExact(post, q, K, scratch));
     rows.push([name, r.recall, r.p50, r.p99]);
   }
   const nonZero = post.ids.reduce((a, l) => a + l.length, 0);

@@ -117,9 +117,15 @@ export function columnPostings(data: Float32Array): { ids: Int32Array[]; vals: F
   return { ids, vals };
 }
 
-/** Exact top-k through the column postings; `acc` is a zeroed scratch of n scores, left zeroed again. */
-export function sparseExact(post: { ids: Int32Array[]; vals: Float32Array[] }, q: Float32Array, k: number, acc: Float32Array, touched: Set<number>): number[] {
-  touched.clear();
+/** Scratch for `sparseExact`: scores of n rows (kept zeroed between queries) and the rows a query touched. */
+export function sparseScratch(n: number): { acc: Float32Array; seen: Uint8Array; touched: Int32Array } {
+  return { acc: new Float32Array(n), seen: new Uint8Array(n), touched: new Int32Array(n) };
+}
+
+/** Exact top-k through the column postings: only the query's non-zero columns are read. */
+export function sparseExact(post: { ids: Int32Array[]; vals: Float32Array[] }, q: Float32Array, k: number, scratch: ReturnType<typeof sparseScratch>): number[] {
+  const { acc, seen, touched } = scratch;
+  let count = 0;
   for (let j = 0; j < DIM; j++) {
     const w = q[j]!;
     if (w === 0) continue;
@@ -128,10 +134,17 @@ export function sparseExact(post: { ids: Int32Array[]; vals: Float32Array[] }, q
     for (let p = 0; p < ids.length; p++) {
       const i = ids[p]!;
       acc[i]! += w * vals[p]!;
-      touched.add(i);
+      if (!seen[i]) {
+        seen[i] = 1;
+        touched[count++] = i;
+      }
     }
   }
-  const best = topK(acc, k, touched);
-  for (const i of touched) acc[i] = 0;
+  const rows = touched.subarray(0, count);
+  const best = topK(acc, k, rows);
+  for (const i of rows) {
+    acc[i] = 0;
+    seen[i] = 0;
+  }
   return best;
 }
