@@ -148,3 +148,63 @@ export function sparseExact(post: { ids: Int32Array[]; vals: Float32Array[] }, q
   }
   return best;
 }
+
+/** Column postings with every column sorted by value, descending: the input of `thresholdExact`. */
+export function sortedPostings(post: { ids: Int32Array[]; vals: Float32Array[] }): { ids: Int32Array[]; vals: Float32Array[] } {
+  const ids: Int32Array[] = [];
+  const vals: Float32Array[] = [];
+  post.ids.forEach((col, j) => {
+    const v = post.vals[j]!;
+    const order = Array.from(col.keys()).sort((a, b) => v[b]! - v[a]!);
+    ids.push(Int32Array.from(order, (p) => col[p]!));
+    vals.push(Float32Array.from(order, (p) => v[p]!));
+  });
+  return { ids, vals };
+}
+
+/**
+ * Exact top-k by the threshold algorithm over value-sorted columns: walk the query's columns from their best
+ * contribution down, score each row met exactly (only the query's non-zero dimensions), and stop once the sum
+ * of the columns' next contributions cannot beat the k-th best. Exact; reads a prefix of each column.
+ */
+export function thresholdExact(sorted: { ids: Int32Array[]; vals: Float32Array[] }, data: Float32Array, q: Float32Array, k: number, seen: Uint8Array, touched: Int32Array): number[] {
+  const dims: number[] = [];
+  for (let j = 0; j < DIM; j++) if (q[j] !== 0) dims.push(j);
+  const pos = dims.map((j) => (q[j]! > 0 ? 0 : sorted.ids[j]!.length - 1));
+  const best: number[] = [];
+  const bestScore: number[] = [];
+  let count = 0;
+  for (;;) {
+    let bound = 0;
+    let moved = false;
+    dims.forEach((j, c) => {
+      const ids = sorted.ids[j]!;
+      const p = pos[c]!;
+      if (p < 0 || p >= ids.length) return;
+      const w = q[j]!;
+      const contribution = w * sorted.vals[j]![p]!;
+      if (contribution <= 0) return;
+      bound += contribution;
+      moved = true;
+      pos[c] = w > 0 ? p + 1 : p - 1;
+      const i = ids[p]!;
+      if (seen[i]) return;
+      seen[i] = 1;
+      touched[count++] = i;
+      let s = 0;
+      for (const d of dims) s += data[i * DIM + d]! * q[d]!;
+      if (best.length === k && s <= bestScore[k - 1]!) return;
+      let at = best.length === k ? k - 1 : best.length;
+      while (at > 0 && bestScore[at - 1]! < s) {
+        best[at] = best[at - 1]!;
+        bestScore[at] = bestScore[at - 1]!;
+        at--;
+      }
+      best[at] = i;
+      bestScore[at] = s;
+    });
+    if (!moved || (best.length === k && bound <= bestScore[k - 1]!)) break;
+  }
+  for (let t = 0; t < count; t++) seen[touched[t]!] = 0;
+  return best;
+}
