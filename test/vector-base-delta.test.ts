@@ -148,4 +148,14 @@ describe('the vector index file as a base with the change beside it', () => {
     expect(dbState(kbDir).verify.problems.map((p) => p.check)).toContain('vector index holds exactly the live chunks');
     await fresh.close();
   });
+
+  it('a sidecar with a field of the wrong type is not trusted: the search is rebuilt, with every chunk', async () => {
+    const { kbDir, kb } = await baseOf(20);
+    await kb.close();
+    const sidecar = join(kbDir, 'vectors.json');
+    writeFileSync(sidecar, JSON.stringify({ ...(JSON.parse(readFileSync(sidecar, 'utf8')) as Sidecar), upTo: 'everything' }));
+    const fresh = openSqliteKbStore(kbDir, { readonly: true });
+    expect(await fresh.prepareSearch()).toEqual({ vectors: 200, rebuilt: true });
+    await fresh.close();
+  });
 });

@@ -35,9 +35,13 @@ export interface Sidecar {
   stamp?: string;
 }
 
+/** The sidecar, or undefined when it is missing, unreadable or not of this shape (then the index is rebuilt). */
 export function readSidecar(kbDir: string): Sidecar | undefined {
   try {
-    return JSON.parse(readFileSync(join(kbDir, SIDECAR_FILE), 'utf8')) as Sidecar;
+    const meta = JSON.parse(readFileSync(join(kbDir, SIDECAR_FILE), 'utf8')) as Sidecar;
+    const counts = [meta.dimensions, meta.generation, meta.count, meta.bytes, meta.upTo ?? 0];
+    if (typeof meta.embedKey !== 'string' || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
+    return meta;
   } catch {
     return undefined;
   }
