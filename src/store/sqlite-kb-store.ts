@@ -57,6 +57,10 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
     await closeWriter();
     pending = undefined;
   };
+  /** Settles writes this connection made outside a run (indexFolders called directly), before a check or a close. */
+  const settleOwnWrites = async (): Promise<void> => {
+    if (pending || writer) await settle(pending?.key ?? writer?.key);
+  };
   /** The search index, following the database generation; `rebuilt` when this call had to build it from the database. */
   const readerFor = (key: string): { index: VectorIndex; rebuilt: boolean } => {
     if (reader?.embedKey !== key) {
@@ -227,13 +231,12 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
       return async () => release();
     },
     async verify({ repair = false } = {}) {
-      if (pending || writer) await settle(pending?.key ?? writer?.key);
+      await settleOwnWrites();
       return verifyStore(store, kbDir, { repair });
     },
     async close() {
       try {
-        // Writes made outside a run (indexFolders called directly) settle here.
-        if (pending || writer) await settle(pending?.key ?? writer?.key);
+        await settleOwnWrites();
       } finally {
         store.close();
       }
