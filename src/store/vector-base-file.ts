@@ -11,6 +11,8 @@ import type { SqliteStore } from './sqlite-store.js';
  */
 export const INDEX_FILE = 'vectors.hnsw';
 export const SIDECAR_FILE = 'vectors.json';
+/** Column postings of the same vectors, kept beside the graph when they are sparse (see sparse-columns.ts). */
+export const COLUMNS_FILE = 'vectors.cols';
 /** Meta key under which the database records the stamp of the base file its tombstones are relative to. */
 export const BASE_STAMP_KEY = 'vector_base';
 
@@ -33,6 +35,18 @@ export interface Sidecar {
   upTo?: number;
   /** Names this save; the database records it with the tombstones that are relative to it. */
   stamp?: string;
+  /**
+   * vectors.cols as saved with the graph (same chunks): false when the vectors are dense and none is kept;
+   * absent in sidecars written before it existed (a writer then builds it from the database).
+   */
+  columns?: SavedFile | false;
+}
+
+/** Size, SHA-256 and modification time of a file as saved. */
+export interface SavedFile {
+  bytes: number;
+  sha256: string;
+  mtimeMs: number;
 }
 
 /** The sidecar, or undefined when it is missing, unreadable or not of this shape (then the index is rebuilt). */
@@ -41,6 +55,8 @@ export function readSidecar(kbDir: string): Sidecar | undefined {
     const meta = JSON.parse(readFileSync(join(kbDir, SIDECAR_FILE), 'utf8')) as Sidecar;
     const counts = [meta.dimensions, meta.generation, meta.count, meta.bytes, meta.upTo ?? 0];
     if (typeof meta.embedKey !== 'string' || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
+    const cols = meta.columns;
+    if (cols !== undefined && cols !== false && !(typeof cols === 'object' && cols && Number.isSafeInteger(cols.bytes) && typeof cols.sha256 === 'string' && typeof cols.mtimeMs === 'number')) return undefined;
     return meta;
   } catch {
     return undefined;

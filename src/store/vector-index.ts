@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { checkHnswFile } from './check-hnsw-file.js';
 import { FlatVectors } from './flat-vectors.js';
+import { SparseColumns } from './sparse-columns.js';
 import { HASH_STEP_BYTES, hashFile } from './hash-file.js';
 import { blobToVector, type SqliteStore } from './sqlite-store.js';
-import { acceptedBase, BASE_STAMP_KEY, chunkSequence, INDEX_FILE, SIDECAR_FILE, type Sidecar } from './vector-base-file.js';
+import { acceptedBase, BASE_STAMP_KEY, chunkSequence, COLUMNS_FILE, INDEX_FILE, type SavedFile, SIDECAR_FILE, type Sidecar } from './vector-base-file.js';
 
 const { HierarchicalNSW } = hnswlib;
 
@@ -32,6 +33,10 @@ const FLAT_MAX = 20_000;
  * change since it — deletions marked in the graph, newer chunks searched exactly (a reader) or inserted (a
  * writer, which then saves a new base). Labels are chunk ids, never reused, so a deleted label never comes back
  * as another chunk. When there is no base the database accepts, the graph is built from the stored vectors.
+ *
+ * Beside the graph, when the vectors are sparse (the offline embedder's), the same chunks are kept as column
+ * postings (`SparseColumns`, saved as vectors.cols): a query that reads few of them — a short question — is
+ * answered exactly from there, one the graph answers with low recall; longer queries and dense vectors use the graph.
  */
 export class VectorIndex {
   private index: InstanceType<typeof HierarchicalNSW>;
@@ -43,6 +48,8 @@ export class VectorIndex {
   /** Tombstones already marked in this graph. */
   private applied = new Set<number>();
   private readonly flat: FlatVectors;
+  /** The graph's chunks as column postings; undefined when a reader loaded a base without them (graph only). */
+  private columns: SparseColumns | undefined;
   /** Generation of the database this index reflects. */
   generation = -1;
   /** Whether the graph was built from the database rather than loaded, on the last open or sync. */
@@ -59,6 +66,7 @@ export class VectorIndex {
   ) {
     this.index = VectorIndex.empty(dimensions, 1024);
     this.flat = new FlatVectors(dimensions);
+    this.columns = new SparseColumns(dimensions);
   }
 
   private static empty(dimensions: number, capacity: number) {
@@ -96,7 +104,7 @@ export class VectorIndex {
     const base = fromScratch ? undefined : acceptedBase(store, this.kbDir, this.embedKey, this.dimensions);
     const stamp = base ? `${base.meta.stamp ?? ''}:${base.meta.bytes}:${base.meta.mtimeMs ?? ''}:${base.upTo}` : '';
     if (fromScratch || stamp !== this.baseStamp) {
-      this.rebuilt = !(base && this.load(base.meta, base.upTo));
+      this.rebuilt = !(base && this.load(store, base.meta, base.upTo));
       if (this.rebuilt) this.reset(Math.ceil((store.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) * 1.1));
       this.baseStamp = this.rebuilt ? '' : stamp;
     } else {
@@ -128,10 +136,10 @@ export class VectorIndex {
     this.generation = generation;
   }
 
-  private load(meta: Sidecar, upTo: number): boolean {
+  private load(store: SqliteStore, meta: Sidecar, upTo: number): boolean {
     const file = join(this.kbDir, INDEX_FILE);
     try {
-      if (!this.fileIsSound(file, meta)) return false;
+      if (!this.fileIsSound(file, meta, () => checkHnswFile(file, this.dimensions, this.hashStepBytes) === undefined)) return false;
       const loaded = new HierarchicalNSW('cosine', this.dimensions);
       loaded.readIndexSync(file, true);
       // hnswlib reads M and efConstruction from the file itself; the sidecar only records them for reporting.
@@ -140,14 +148,40 @@ export class VectorIndex {
       this.graphLive = meta.count;
       this.upTo = upTo;
       this.applied = new Set();
+      this.columns = this.loadColumns(store, meta.columns, upTo);
       return true;
     } catch {
       return false;
     }
   }
 
+  /**
+   * The base's column postings: the saved file when it is sound, none for dense vectors, else (a base saved
+   * before they existed, or a damaged file) built from the stored vectors by a writer — a reader searches the
+   * graph alone rather than read every vector on open.
+   */
+  private loadColumns(store: SqliteStore, saved: SavedFile | false | undefined, upTo: number): SparseColumns | undefined {
+    if (saved === false) return SparseColumns.ofDense(this.dimensions);
+    const file = join(this.kbDir, COLUMNS_FILE);
+    if (saved && this.fileIsSound(file, saved, () => true)) {
+      const columns = SparseColumns.read(file, this.dimensions);
+      if (columns) return columns;
+    }
+    if (this.reader) return undefined;
+    const columns = new SparseColumns(this.dimensions);
+    const rows = store.db
+      .prepare('SELECT c.id AS id, v.vector AS vector FROM chunks c CROSS JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id <= ? ORDER BY c.id')
+      .iterate(this.embedKey, upTo) as Iterable<{ id: number; vector: Buffer }>;
+    for (const r of rows) {
+      columns.add(r.id, blobToVector(r.vector));
+      if (columns.dense) break;
+    }
+    return columns;
+  }
+
   private reset(capacity: number): void {
     this.index = VectorIndex.empty(this.dimensions, Math.max(1024, capacity));
+    this.columns = new SparseColumns(this.dimensions);
     this.graphLive = 0;
     this.upTo = 0;
     this.applied = new Set();
@@ -155,18 +189,23 @@ export class VectorIndex {
   }
 
   /**
-   * Whether vectors.hnsw is the file the sidecar describes and safe to hand to hnswlib. The file this process
-   * or another saved (temp file renamed into place, then the sidecar) still has its recorded size and mtime:
-   * then only its structure is checked (a read of its link lists, no hash), which is what keeps hnswlib from
+   * Whether a base file is the one the sidecar describes and safe to read. The file this process or another
+   * saved (temp file renamed into place, then the sidecar) still has its recorded size and mtime: then only its
+   * structure is checked (for vectors.hnsw a read of its link lists, no hash), which is what keeps hnswlib from
    * crashing on a damaged file; vector bytes damaged in place under an unchanged mtime are left to `kb verify`,
    * which hashes the whole file. Any other file (replaced, copied, written to, or an older sidecar) is hashed.
    */
-  private fileIsSound(index: string, meta: Sidecar): boolean {
-    const stat = statSync(index);
-    if (stat.size !== meta.bytes) return false;
-    if (meta.mtimeMs !== undefined && stat.mtimeMs === meta.mtimeMs) return checkHnswFile(index, this.dimensions, this.hashStepBytes) === undefined;
-    const { bytes, sha256 } = hashFile(index, this.hashStepBytes);
-    return bytes === meta.bytes && sha256 === meta.sha256;
+  private fileIsSound(file: string, saved: { bytes: number; sha256: string; mtimeMs?: number }, structureIsSound: () => boolean): boolean {
+    let stat;
+    try {
+      stat = statSync(file);
+    } catch {
+      return false;
+    }
+    if (stat.size !== saved.bytes) return false;
+    if (saved.mtimeMs !== undefined && stat.mtimeMs === saved.mtimeMs) return structureIsSound();
+    const { bytes, sha256 } = hashFile(file, this.hashStepBytes);
+    return bytes === saved.bytes && sha256 === saved.sha256;
   }
 
   /** Builds the graph afresh from every stored vector (kb verify --repair). */
@@ -184,6 +223,7 @@ export class VectorIndex {
     if (id <= this.upTo) return;
     this.reserve(1);
     this.index.addPoint(Array.from(vector), id, true);
+    this.columns?.add(id, vector);
     this.graphLive++;
     this.upTo = id;
   }
@@ -192,6 +232,7 @@ export class VectorIndex {
   remove(id: number): void {
     try {
       this.index.markDelete(id);
+      this.columns?.remove(id);
       this.graphLive--;
     } catch {
       // not in this graph, or deleted in the saved file already
@@ -203,7 +244,10 @@ export class VectorIndex {
     const query = Float32Array.from(vector);
     const hits = this.flat.search(query, k, allow);
     const n = Math.min(k, allow ? Math.min(allow.size, this.graphLive) : this.graphLive);
-    if (n > 0) {
+    const exact = n > 0 ? this.columns?.search(query, n, allow) : undefined;
+    if (exact) {
+      hits.push(...exact);
+    } else if (n > 0) {
       this.index.setEf(searchEf(this.size, n));
       const filter = allow ? (label: number) => allow.has(label) : undefined;
       const { neighbors, distances } = this.index.searchKnn(Array.from(query), n, filter);
@@ -214,9 +258,9 @@ export class VectorIndex {
   }
 
   /**
-   * Saves a new base: catches up with the database, writes the graph and then its sidecar (each a temp file
-   * renamed into place, so a crash leaves the old base or a detectably unaccepted one, never a torn one), then
-   * records the new stamp and drops the tombstones the file now holds, in one transaction.
+   * Saves a new base: catches up with the database, writes the graph, its column postings and then its sidecar
+   * (each a temp file renamed into place, so a crash leaves the old base or a detectably unaccepted one, never a
+   * torn one), then records the new stamp and drops the tombstones the files now hold, in one transaction.
    */
   save(store: SqliteStore): void {
     this.sync(store);
@@ -224,15 +268,18 @@ export class VectorIndex {
     const sidecar = join(this.kbDir, SIDECAR_FILE);
     const tmpIndex = `${index}.${process.pid}.tmp`;
     const tmpSidecar = `${sidecar}.${process.pid}.tmp`;
+    const columnsFile = join(this.kbDir, COLUMNS_FILE);
+    const tmpColumns = `${columnsFile}.${process.pid}.tmp`;
     try {
-      this.index.writeIndexSync(tmpIndex);
-      const { bytes, sha256 } = hashFile(tmpIndex, this.hashStepBytes);
-      renameSync(tmpIndex, index);
-      const { mtimeMs } = statSync(index);
+      const { bytes, sha256, mtimeMs } = this.writeFile(tmpIndex, index, (file) => this.index.writeIndexSync(file));
+      let columns: SavedFile | false | undefined;
+      if (this.columns?.dense) columns = false;
+      else if (this.columns) columns = this.writeFile(tmpColumns, columnsFile, (file) => this.columns!.write(file));
       const stamp = randomUUID();
-      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation: this.generation, count: this.graphLive, bytes, sha256, mtimeMs, ...this.build, upTo: this.upTo, stamp };
+      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation: this.generation, count: this.graphLive, bytes, sha256, mtimeMs, ...this.build, upTo: this.upTo, stamp, columns };
       writeFileSync(tmpSidecar, JSON.stringify(meta));
       renameSync(tmpSidecar, sidecar);
+      if (columns === false) rmSync(columnsFile, { force: true });
       store.db.transaction(() => {
         store.setMeta(BASE_STAMP_KEY, stamp);
         store.db.prepare('DELETE FROM vector_tombstones WHERE id <= ?').run(this.upTo);
@@ -242,7 +289,16 @@ export class VectorIndex {
     } finally {
       rmSync(tmpIndex, { force: true });
       rmSync(tmpSidecar, { force: true });
+      rmSync(tmpColumns, { force: true });
     }
+  }
+
+  /** Writes `file` through `tmp` (written, hashed, renamed into place); returns what the sidecar records of it. */
+  private writeFile(tmp: string, file: string, write: (path: string) => void): SavedFile {
+    write(tmp);
+    const { bytes, sha256 } = hashFile(tmp, this.hashStepBytes);
+    renameSync(tmp, file);
+    return { bytes, sha256, mtimeMs: statSync(file).mtimeMs };
   }
 
   /** Every live chunk id searched (graph and exact change); reads the whole graph, for checks and tests. */

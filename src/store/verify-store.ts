@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { hashFile } from './hash-file.js';
 import type { SqliteStore } from './sqlite-store.js';
-import { acceptedBase, INDEX_FILE, readSidecar, SIDECAR_FILE } from './vector-base-file.js';
+import { SparseColumns } from './sparse-columns.js';
+import { acceptedBase, COLUMNS_FILE, INDEX_FILE, readSidecar, SIDECAR_FILE } from './vector-base-file.js';
 import { VectorIndex } from './vector-index.js';
 
 export interface VerifyProblem {
@@ -155,5 +156,22 @@ function checkHnsw(store: SqliteStore, kbDir: string, embedKey: string, dimensio
     }
   }
   if (missing || extra) return `${missing} live chunk(s) missing from the vector index, ${extra} dead label(s) still searchable`;
+  return base.meta.columns ? checkColumns(kbDir, base.meta.columns, dimensions, live, tombstones) : undefined;
+}
+
+/** Compares vectors.cols with its recorded checksum and its rows with the chunks the base covers. */
+function checkColumns(kbDir: string, saved: { bytes: number; sha256: string }, dimensions: number, live: Set<number>, tombstones: Set<number>): string | undefined {
+  const file = join(kbDir, COLUMNS_FILE);
+  if (!existsSync(file)) return `${COLUMNS_FILE} is missing`;
+  const { bytes, sha256 } = hashFile(file);
+  if (bytes !== saved.bytes || sha256 !== saved.sha256) return `${COLUMNS_FILE} does not match its recorded size and checksum (damaged or torn write)`;
+  const columns = SparseColumns.read(file, dimensions);
+  if (!columns) return `${COLUMNS_FILE} cannot be read as ${dimensions}-dimensional column postings`;
+  const labels = new Set(columns.liveLabels());
+  let missing = 0;
+  let extra = 0;
+  for (const id of live) if (!labels.has(id)) missing++;
+  for (const id of labels) if (!live.has(id) && !tombstones.has(id)) extra++;
+  if (missing || extra) return `${missing} live chunk(s) missing from ${COLUMNS_FILE}, ${extra} dead row(s) in it`;
   return undefined;
 }
