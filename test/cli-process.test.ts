@@ -227,17 +227,18 @@ describe.each(RUNNERS)('kb %s', (kind, run) => {
     expect(json<{ error: { code: string } }>(badArgs).error.code).toBe('USAGE');
   });
 
-  // Only as a real process: if hnswlib crashed on the damaged file, it would take the test runner down with it.
-  if (isProcess) it('search with vectors on a kb whose vectors.hnsw is damaged rebuilds it instead of crashing', async () => {
+  // Only as a real process: a crash on the damaged file would take the test runner down with it. The offline
+  // embedder's vectors are sparse, so the base is vectors.cols; hnsw-file-check.test.ts does this for vectors.hnsw.
+  if (isProcess) it('search with vectors on a kb whose vector base file is damaged rebuilds it instead of crashing', async () => {
     const damaged = join(cwd, 'damaged-kb');
     mkdirSync(damaged);
-    for (const f of ['kb.sqlite', 'vectors.hnsw', 'vectors.json']) cpSync(join(cwd, '.kb', f), join(damaged, f));
+    for (const f of ['kb.sqlite', 'vectors.cols', 'vectors.json']) cpSync(join(cwd, '.kb', f), join(damaged, f));
     const env = { KB_VECTOR_WEIGHT: '1', KB_KEYWORD_WEIGHT: '1' };
     const args = ['search', 'notice period during probation', '--top-k', '5', '--json'];
     const sound = await run([...args, '--kb-dir', join(cwd, '.kb')], { cwd, env });
     expect(sound.code, sound.stderr).toBe(0);
 
-    const file = join(damaged, 'vectors.hnsw');
+    const file = join(damaged, 'vectors.cols');
     const bytes = readFileSync(file);
     const start = Math.floor(bytes.length / 2) - 10_000;
     bytes.fill(0x41, start, start + 20_000); // same size, valid header, 20 KB of 'A' in the middle

@@ -130,7 +130,7 @@ describe('crash safety: kb index killed with SIGKILL at many points', () => {
     expect((await kb(['index', corpus, '--kb-dir', kbDir], work)).code).toBe(0);
     const before = await kb(['search', 'invoice ledger payment', '--kb-dir', kbDir, '--json'], work);
     // What a non-atomic writer would leave: half a file under the real name, with a matching sidecar.
-    const file = join(kbDir, 'vectors.hnsw');
+    const file = join(kbDir, 'vectors.cols'); // the offline embedder's sparse vectors: the base is column postings
     const { readFileSync } = await import('node:fs');
     const bytes = readFileSync(file);
     writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));

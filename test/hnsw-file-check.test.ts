@@ -1,5 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkHnswFile } from '../src/store/check-hnsw-file.js';
 import { mulberry32 } from '../src/seeded-random.js';
@@ -8,7 +10,10 @@ import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { openStore } from '../src/store/sqlite-store.js';
 import { VectorIndex } from '../src/store/vector-index.js';
 import { verifyStore } from '../src/store/verify-store.js';
+import { exitOf, waitForOutput } from './child-output.js';
 import { tempDir } from './temp-dir.js';
+
+const DIST = resolve(import.meta.dirname, '..', 'dist');
 
 const DIMS = 16;
 const KEY = `check-model@${DIMS}`;
@@ -116,6 +121,29 @@ describe('vectors.hnsw structural check (open without hashing the whole file)', 
     expect(rebuilt.rebuilt).toBe(true);
     expect(rebuilt.size).toBe(COUNT);
     store.close();
+  });
+
+  // As a real process: if hnswlib read the damaged file, it would crash (SIGSEGV) and take the test runner with it.
+  it('a process searching a kb whose vectors.hnsw links are overwritten with A bytes, size and mtime as saved, rebuilds instead of crashing', async () => {
+    const { kbDir, file, store } = await savedIndex();
+    store.close();
+    const bytes = readFileSync(file);
+    const start = Math.floor(bytes.length / 2) - 2_000;
+    damageUnseen(kbDir, start, Buffer.alloc(4_000, 0x41));
+    const storeModule = pathToFileURL(join(DIST, 'src', 'store', 'sqlite-kb-store.js')).href;
+    const script = `const { openSqliteKbStore } = await import(${JSON.stringify(storeModule)});
+      const kb = openSqliteKbStore(${JSON.stringify(kbDir)}, { readonly: true });
+      const prepared = await kb.prepareSearch();
+      const hits = await kb.searchVectors(Array.from({ length: ${DIMS} }, (_, i) => i / ${DIMS} - 0.5), { k: 5 });
+      console.log(JSON.stringify({ prepared, hits: hits.length }));
+      await kb.close();`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [printed] = await Promise.all([waitForOutput(child.stdout, /\{.*\}/), exitOf(child)]);
+    expect(child.signalCode, 'killed by a signal').toBeNull();
+    expect(child.exitCode, stderr).toBe(0);
+    expect(JSON.parse(printed[0])).toEqual({ prepared: { vectors: COUNT, rebuilt: true }, hits: 5 });
   });
 
   it('a reader loaded without reading the live ids follows another writer\'s unsaved removals and additions exactly, also over labels the file had deleted', async () => {

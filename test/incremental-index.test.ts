@@ -411,7 +411,7 @@ describe('indexFolders dry run', () => {
     const generation = store.generation();
     const documents = store.allDocuments();
     const chunks = chunkSet(store);
-    const hnsw = readFileSync(join(env.kbDir, 'vectors.hnsw'));
+    const base = readFileSync(join(env.kbDir, 'vectors.cols'));
     const sidecar = readFileSync(join(env.kbDir, 'vectors.json'), 'utf8');
 
     const plan = await run(env, embedder, { dryRun: true });
@@ -425,7 +425,7 @@ describe('indexFolders dry run', () => {
     expect(store.generation()).toBe(generation);
     expect(store.allDocuments()).toEqual(documents);
     expect(chunkSet(store)).toEqual(chunks);
-    expect(readFileSync(join(env.kbDir, 'vectors.hnsw')).equals(hnsw)).toBe(true);
+    expect(readFileSync(join(env.kbDir, 'vectors.cols')).equals(base)).toBe(true);
     expect(readFileSync(join(env.kbDir, 'vectors.json'), 'utf8')).toBe(sidecar);
 
     // The real run then does what the plan said.
@@ -448,7 +448,7 @@ describe('indexFolders dry run', () => {
     expect(store.counts()).toEqual({ documents: 0, chunks: 0, vectors: 0, tokens: 0 });
     expect(store.generation()).toBe(0);
     expect(store.getMeta('embed_key')).toBeUndefined();
-    expect(existsSync(join(env.kbDir, 'vectors.hnsw'))).toBe(false);
+    for (const f of ['vectors.hnsw', 'vectors.cols']) expect(existsSync(join(env.kbDir, f))).toBe(false);
     store.close();
   });
 });

@@ -1,7 +1,9 @@
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import hnswlib from 'hnswlib-node';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../src/seeded-random.js';
+import { hashFile } from '../src/store/hash-file.js';
 import type { DocumentWrite, KbStore } from '../src/store/kb-store.js';
 import { openSqliteKbStore } from '../src/store/sqlite-kb-store.js';
 import { blobToVector, openStore } from '../src/store/sqlite-store.js';
@@ -9,8 +11,8 @@ import { compactionThreshold, type Sidecar } from '../src/store/vector-base-file
 import { verifyStore } from '../src/store/verify-store.js';
 import { tempDir } from './temp-dir.js';
 
-// The SQLite store keeps sparse vectors (the offline embedder's) as column postings beside the graph, saved as
-// vectors.cols with the base: short queries are answered exactly from them, by every process that opens the kb.
+// The SQLite store keeps sparse vectors (the offline embedder's) as column postings instead of a graph, saved as
+// vectors.cols for the base: queries are answered exactly from them, by every process that opens the kb.
 const DIMS = 128;
 
 function sparse(random: () => number, nonZero: number): number[] {
@@ -83,7 +85,8 @@ describe('sparse vectors: column postings saved with the vector base', () => {
     const random = mulberry32(21);
     const { kbDir, kb } = await kbOf(120, () => sparse(random, 12));
     const sidecar = sidecarOf(kbDir);
-    expect(sidecar.columns, 'the sidecar records the column file').toMatchObject({ bytes: readFileSync(join(kbDir, 'vectors.cols')).length });
+    expect(sidecar, 'the base is the column file alone').toMatchObject({ graph: false, columns: { bytes: readFileSync(join(kbDir, 'vectors.cols')).length } });
+    expect(existsSync(join(kbDir, 'vectors.hnsw'))).toBe(false);
     await kb.removeDocuments([(await kb.findDocument('d5.md'))!.id]); // tombstones, no new base
     expect(sidecarOf(kbDir)).toEqual(sidecar);
 
@@ -101,57 +104,69 @@ describe('sparse vectors: column postings saved with the vector base', () => {
     await Promise.all([fresh.close(), kb.close()]);
   });
 
-  it('a damaged vectors.cols is not trusted: search falls back to the graph, verify names it, repair rewrites it', async () => {
+  it('a damaged vectors.cols is not trusted: the columns are rebuilt from the database, verify names it, repair rewrites it', async () => {
     const random = mulberry32(31);
     const { kbDir, kb } = await kbOf(40, () => sparse(random, 12));
     await kb.close();
     const file = join(kbDir, 'vectors.cols');
     const bytes = readFileSync(file);
-    bytes[bytes.length - 3] ^= 0x55;
+    bytes[bytes.length - 3]! ^= 0x55;
     writeFileSync(file, bytes);
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
 
     const query = sparse(mulberry32(32), 1);
+    const { vectors, problems } = inspect(kbDir);
+    expect(problems.map((p) => p.detail)).toEqual(['vectors.cols does not match its recorded size and checksum (damaged or torn write)']);
     const fresh = openSqliteKbStore(kbDir, { readonly: true });
-    const hits = await fresh.searchVectors(query, { k: 50 });
-    // The graph returns k neighbours whatever they share; the columns would return only those sharing a dimension.
-    expect(hits).toHaveLength(50);
+    expect(await fresh.prepareSearch()).toEqual({ vectors: 400, rebuilt: true });
+    expect((await fresh.searchVectors(query, { k: 50 })).map((h) => h.chunkId)).toEqual(exact(vectors, query, 50));
     await fresh.close();
 
-    expect(inspect(kbDir).problems.map((p) => p.detail)).toEqual(['vectors.cols does not match its recorded size and checksum (damaged or torn write)']);
     expect(repair(kbDir).repaired).toContain('rebuilt the vector index');
-    const after = inspect(kbDir);
-    expect(after.problems).toEqual([]);
+    expect(inspect(kbDir).problems).toEqual([]);
     const repaired = openSqliteKbStore(kbDir, { readonly: true });
-    expect((await repaired.searchVectors(query, { k: 50 })).map((h) => h.chunkId)).toEqual(exact(after.vectors, query, 50));
+    expect(await repaired.prepareSearch()).toEqual({ vectors: 400, rebuilt: false });
+    expect((await repaired.searchVectors(query, { k: 50 })).map((h) => h.chunkId)).toEqual(exact(vectors, query, 50));
     await repaired.close();
   });
 
-  it('dense vectors keep no column file', async () => {
+  it('dense vectors are kept in the graph, with no column file', async () => {
     const random = mulberry32(41);
     const { kbDir, kb } = await kbOf(40, () => dense(random));
     expect(sidecarOf(kbDir).columns).toBe(false);
+    expect(sidecarOf(kbDir).graph).toBeUndefined();
+    expect(existsSync(join(kbDir, 'vectors.hnsw'))).toBe(true);
     expect(existsSync(join(kbDir, 'vectors.cols'))).toBe(false);
     expect(inspect(kbDir).problems).toEqual([]);
     await kb.close();
   });
 
-  it('a base saved before column files existed gets one at the next new base, built from the stored vectors', async () => {
+  it('a graph base saved before column files existed is searched as a graph, and the next new base is columns', async () => {
     const random = mulberry32(51);
     const { kbDir, kb } = await kbOf(30, () => sparse(random, 12));
-    const { columns: _, ...legacy } = sidecarOf(kbDir);
-    writeFileSync(join(kbDir, 'vectors.json'), JSON.stringify(legacy));
+    // Rewrite the base as an older version saved it: vectors.hnsw and a sidecar without columns.
+    const current = sidecarOf(kbDir);
+    const graph = new hnswlib.HierarchicalNSW('cosine', DIMS);
+    graph.initIndex({ maxElements: 400, m: 16, efConstruction: 100, randomSeed: 1 });
+    for (const [id, v] of inspect(kbDir).vectors) graph.addPoint(v, id);
+    const hnswFile = join(kbDir, 'vectors.hnsw');
+    graph.writeIndexSync(hnswFile);
+    const { bytes, sha256 } = hashFile(hnswFile);
+    const { columns: _c, graph: _g, ...rest } = current;
+    writeFileSync(join(kbDir, 'vectors.json'), JSON.stringify({ ...rest, bytes, sha256, mtimeMs: statSync(hnswFile).mtimeMs }));
     rmSync(join(kbDir, 'vectors.cols'));
     expect(inspect(kbDir).problems).toEqual([]);
 
     const query = sparse(mulberry32(52), 1);
     const reader = openSqliteKbStore(kbDir, { readonly: true });
-    expect(await reader.searchVectors(query, { k: 50 }), 'no columns: the graph answers').toHaveLength(50);
+    expect(await reader.prepareSearch()).toEqual({ vectors: 300, rebuilt: false });
+    expect(await reader.searchVectors(query, { k: 50 }), 'no columns: the graph answers, k neighbours whatever they share').toHaveLength(50);
     await reader.close();
 
     const docs = Math.ceil(compactionThreshold(300) / 10) + 1;
     await run(kb, Array.from({ length: docs }, (_, d) => doc(`n${d}`, Array.from({ length: 10 }, () => sparse(random, 12)))));
-    expect(sidecarOf(kbDir).columns).toMatchObject({ bytes: readFileSync(join(kbDir, 'vectors.cols')).length });
+    expect(sidecarOf(kbDir)).toMatchObject({ graph: false, columns: { bytes: readFileSync(join(kbDir, 'vectors.cols')).length } });
+    expect(existsSync(hnswFile)).toBe(false);
     const { vectors, problems } = inspect(kbDir);
     expect(problems).toEqual([]);
     const fresh = openSqliteKbStore(kbDir, { readonly: true });

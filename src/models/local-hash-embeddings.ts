@@ -16,7 +16,7 @@ export const LOCAL_MODEL_ID = 'local-hash-v1';
  * (see `npm run eval:scifact`), so the offline retriever weights it accordingly.
  */
 export class LocalHashEmbeddings extends EmbedderEmbeddings {
-  readonly modelId = LOCAL_MODEL_ID;
+  readonly modelId: string = LOCAL_MODEL_ID;
   readonly dimensions: number;
   readonly capabilities: EmbedderCapabilities = { maxBatchSize: 256, costsTokens: false, parallelCalls: false, fusionWeights: LEXICAL_FUSION_WEIGHTS };
 

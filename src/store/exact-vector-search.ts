@@ -15,7 +15,8 @@ export function scansExactly(passing: number, total: number): boolean {
 
 /**
  * The k rows most similar to `query` by cosine similarity (1 = same direction), best first, ties by lower id,
- * over float32 vectors as SQLite stores them. Zero vectors score 0.
+ * over float32 vectors as SQLite stores them. Rows at similarity 0 (zero vectors, or sparse ones sharing no
+ * dimension with the query) are not returned, as the vector index does not return them.
  */
 export function exactVectorSearch(rows: Iterable<{ id: number; vector: Uint8Array }>, query: ArrayLike<number>, k: number): Array<{ id: number; similarity: number }> {
   if (k <= 0) return [];
@@ -26,7 +27,8 @@ export function exactVectorSearch(rows: Iterable<{ id: number; vector: Uint8Arra
     const v = asFloat32(vector);
     if (v.length !== q.length) continue;
     const norm = Math.sqrt(dot(v, v)) * qNorm;
-    scored.push({ id, similarity: norm > 0 ? dot(q, v) / norm : 0 });
+    const similarity = norm > 0 ? dot(q, v) / norm : 0;
+    if (similarity !== 0) scored.push({ id, similarity });
   }
   scored.sort((a, b) => b.similarity - a.similarity || a.id - b.id);
   return scored.slice(0, k);

@@ -38,7 +38,10 @@ export class FlatVectors {
     return Array.from(this.ids.subarray(0, this.n));
   }
 
-  /** The k most cosine-similar (query need not be unit length), best first, ties by lower id; `allow` restricts ids. */
+  /**
+   * The k most cosine-similar (query need not be unit length), best first, ties by lower id; `allow` restricts
+   * ids. Rows at similarity 0 (sharing no dimension with a sparse query) are not returned.
+   */
   search(query: Float32Array, k: number, allow?: Set<number>): Array<{ id: number; similarity: number }> {
     if (k <= 0 || !this.n) return [];
     const d = this.dimensions;
@@ -48,7 +51,8 @@ export class FlatVectors {
     for (let i = 0; i < this.n; i++) {
       const id = this.ids[i]!;
       if (allow && !allow.has(id)) continue;
-      hits.push({ id, similarity: dot(this.data, i * d, query, d) / qNorm });
+      const similarity = dot(this.data, i * d, query, d) / qNorm;
+      if (similarity !== 0) hits.push({ id, similarity });
     }
     hits.sort((a, b) => b.similarity - a.similarity || a.id - b.id);
     return hits.slice(0, k);

@@ -1,16 +1,10 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
-/** Past this average share of non-zero dimensions the vectors are dense (Titan, Cohere) and no columns are kept. */
-const DENSE_SHARE = 0.25;
-/** Rows seen before judging density (one odd chunk decides nothing). */
-const JUDGE_AFTER = 256;
 /**
- * A query is answered from the columns when it reads at most this many entries per row (and at least
- * `MIN_BUDGET`): an entry costs a multiply-add, a graph search at 100k rows costs as much as reading about four
- * entries per row (`npm run bench:scale`). A 3-word query reads about 0.4 per row with offline vectors.
+ * A first vector with more than this share of non-zero dimensions means dense vectors (Titan, Cohere: all of
+ * them), kept in the graph; the offline embedder fills 8% of 1,024 on average and under 40% for the longest chunk.
  */
-const ENTRIES_PER_ROW = 4;
-const MIN_BUDGET = 200_000;
+const DENSE_SHARE = 0.5;
 const MAGIC = 0x4c43424b; // "KBCL"
 const VERSION = 1;
 const HEADER_WORDS = 4;
@@ -27,8 +21,10 @@ interface Column {
  * short question three to ten; an exact search then reads only the question's columns, so it costs a fraction of a
  * scan and returns exactly what a full scan would. A graph cannot do this for short questions: most of their
  * exact top ten share no word with them (they score by bucket collisions) and no neighbour route leads there.
+ * Held this way a vector costs 8 bytes per non-zero dimension instead of a graph node's 4 per dimension plus links.
  *
  * Rows are chunk ids in ascending order (labels only grow); deletion marks a row, and `write` leaves marked rows out.
+ * Whether the vectors are sparse is decided by the first one (`mode`); dense vectors are left to the graph.
  */
 export class SparseColumns {
   private labels = new Int32Array(1024);
@@ -37,8 +33,8 @@ export class SparseColumns {
   private live = 0;
   private entries = 0;
   private cols: Column[];
-  /** The vectors turned out dense: nothing is kept and `search` always defers to the graph. */
-  dense = false;
+  /** 'unknown' until the first vector (or a saved file) says; nothing is kept for 'dense' vectors. */
+  mode: 'unknown' | 'sparse' | 'dense' = 'unknown';
   private scratch?: { acc: Float64Array; seen: Uint8Array; touched: Int32Array };
 
   constructor(readonly dimensions: number) {
@@ -50,10 +46,21 @@ export class SparseColumns {
     return this.live;
   }
 
+  /** Settles `mode` from a first vector, if not settled yet: dense when most of its dimensions are non-zero. */
+  decide(vector: ArrayLike<number>): SparseColumns['mode'] {
+    if (this.mode !== 'unknown') return this.mode;
+    let nonZero = 0;
+    for (let j = 0; j < this.dimensions; j++) if (vector[j] !== 0) nonZero++;
+    if (nonZero > this.dimensions * DENSE_SHARE) this.becomeDense();
+    else this.mode = 'sparse';
+    return this.mode;
+  }
+
   /** Appends a vector under a label higher than any before (a lower one is ignored: it is already here or deleted). */
   add(label: number, vector: ArrayLike<number>): void {
-    if (this.dense || (this.rowCount && label <= this.labels[this.rowCount - 1]!)) return;
+    if (this.mode === 'dense' || (this.rowCount && label <= this.labels[this.rowCount - 1]!)) return;
     const d = this.dimensions;
+    if (this.decide(vector) === 'dense') return;
     let norm = 0;
     for (let j = 0; j < d; j++) norm += vector[j]! * vector[j]!;
     norm = Math.sqrt(norm) || 1;
@@ -78,7 +85,6 @@ export class SparseColumns {
       col.values[col.n++] = x / norm;
       this.entries++;
     }
-    if (this.rowCount >= JUDGE_AFTER && this.entries > this.rowCount * d * DENSE_SHARE) this.becomeDense();
   }
 
   /** Columns of vectors known to be dense: nothing kept, every search deferred to the graph. */
@@ -89,7 +95,7 @@ export class SparseColumns {
   }
 
   private becomeDense(): void {
-    this.dense = true;
+    this.mode = 'dense';
     this.cols = [];
     this.labels = new Int32Array(0);
     this.deleted = new Uint8Array(0);
@@ -97,13 +103,13 @@ export class SparseColumns {
     this.scratch = undefined;
   }
 
-  /** Marks a label deleted; one it lacks is no error. */
-  remove(label: number): void {
+  /** Marks a label deleted; whether it was live (one it lacks is no error). */
+  remove(label: number): boolean {
     const row = this.rowOf(label);
-    if (row >= 0 && !this.deleted[row]) {
-      this.deleted[row] = 1;
-      this.live--;
-    }
+    if (row < 0 || this.deleted[row]) return false;
+    this.deleted[row] = 1;
+    this.live--;
+    return true;
   }
 
   private rowOf(label: number): number {
@@ -127,23 +133,15 @@ export class SparseColumns {
   }
 
   /**
-   * The exact k most cosine-similar live rows (ties by lower label), or undefined when the query reads more
-   * entries than a graph search costs (a long or dense query) or the vectors are dense: then use the graph.
-   * Rows that share no non-zero dimension with the query (similarity 0: nothing in common) are not returned, so
-   * there may be fewer than k.
+   * The exact k most cosine-similar live rows, best first, ties by lower label. It reads the query's non-zero
+   * columns only: a short question a fraction of the entries, a chunk-long one most of them. Rows that share no
+   * non-zero dimension with the query (similarity 0: nothing in common) are not returned, so there may be fewer than k.
    */
-  search(query: ArrayLike<number>, k: number, allow?: Set<number>): Array<{ id: number; similarity: number }> | undefined {
-    if (this.dense) return undefined;
+  search(query: ArrayLike<number>, k: number, allow?: Set<number>): Array<{ id: number; similarity: number }> {
     const d = this.dimensions;
     let qNorm = 0;
-    let cost = 0;
-    for (let j = 0; j < d; j++) {
-      if (query[j] === 0) continue;
-      qNorm += query[j]! * query[j]!;
-      cost += this.cols[j]!.n;
-    }
-    if (cost > Math.max(MIN_BUDGET, ENTRIES_PER_ROW * this.rowCount)) return undefined;
-    if (!qNorm || k <= 0 || !this.live) return [];
+    for (let j = 0; j < d; j++) qNorm += query[j]! * query[j]!;
+    if (this.mode !== 'sparse' || !qNorm || k <= 0 || !this.live) return [];
     qNorm = Math.sqrt(qNorm);
     if (!this.scratch || this.scratch.acc.length < this.rowCount) {
       const n = Math.max(1024, this.rowCount * 1.25);
@@ -248,6 +246,7 @@ export class SparseColumns {
       }
       out.rowCount = out.live = rowCount!;
       out.entries = entries;
+      if (rowCount) out.mode = 'sparse';
       return out;
     } catch {
       return undefined;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { SqliteStore } from './sqlite-store.js';
 
 /**
- * The saved vector index is a base, not a mirror: `vectors.hnsw` holds every chunk up to the id its sidecar
- * records (`upTo`), and what changed since lives in the database — chunks with a higher id (searched exactly
+ * The saved vector index is a base, not a mirror: `vectors.hnsw` (dense vectors) or `vectors.cols` (sparse ones,
+ * see sparse-columns.ts) holds every chunk up to the id its sidecar records (`upTo`), and what changed since lives in the database — chunks with a higher id (searched exactly
  * until the next save) and `vector_tombstones` (deleted chunks, marked deleted in the loaded graph). So a run
  * that changes a few files writes rows, not a new multi-gigabyte file; the file is rewritten only when the
  * change since it exceeds `compactionThreshold`.
@@ -36,10 +36,12 @@ export interface Sidecar {
   /** Names this save; the database records it with the tombstones that are relative to it. */
   stamp?: string;
   /**
-   * vectors.cols as saved with the graph (same chunks): false when the vectors are dense and none is kept;
-   * absent in sidecars written before it existed (a writer then builds it from the database).
+   * vectors.cols as saved (sparse vectors): false when the vectors are dense and none is kept; absent in
+   * sidecars written before it existed (a writer then builds it from the database).
    */
   columns?: SavedFile | false;
+  /** False when the base is the columns alone and there is no vectors.hnsw (then `bytes` is 0). */
+  graph?: false;
 }
 
 /** Size, SHA-256 and modification time of a file as saved. */
@@ -55,6 +57,7 @@ export function readSidecar(kbDir: string): Sidecar | undefined {
     const meta = JSON.parse(readFileSync(join(kbDir, SIDECAR_FILE), 'utf8')) as Sidecar;
     const counts = [meta.dimensions, meta.generation, meta.count, meta.bytes, meta.upTo ?? 0];
     if (typeof meta.embedKey !== 'string' || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
+    if (meta.graph !== undefined && meta.graph !== false) return undefined;
     const cols = meta.columns;
     if (cols !== undefined && cols !== false && !(typeof cols === 'object' && cols && Number.isSafeInteger(cols.bytes) && typeof cols.sha256 === 'string' && typeof cols.mtimeMs === 'number')) return undefined;
     return meta;
@@ -78,7 +81,9 @@ export function acceptedBase(store: SqliteStore, kbDir: string, embedKey: string
   const meta = readSidecar(kbDir);
   if (!meta || meta.embedKey !== embedKey || meta.dimensions !== dimensions) return undefined;
   try {
-    if (statSync(join(kbDir, INDEX_FILE)).size !== meta.bytes) return undefined;
+    // The base's main file must have the size the sidecar recorded: the graph, or the columns when there is no graph.
+    const [file, bytes] = meta.graph === false ? [COLUMNS_FILE, meta.columns ? meta.columns.bytes : -1] : [INDEX_FILE, meta.bytes];
+    if (statSync(join(kbDir, file)).size !== bytes) return undefined;
   } catch {
     return undefined;
   }

@@ -25,34 +25,39 @@ export function searchEf(n: number, k: number): number {
   return Math.max(k, Math.min(2000, Math.max(200, Math.ceil(ef))));
 }
 
-/** Change held outside the graph past this is inserted into it (a reader, when no writer has saved for long). */
+/** Change held outside the base past this is inserted into it (a reader, when no writer has saved for long). */
 const FLAT_MAX = 20_000;
 
 /**
- * The HNSW index over the chunk vectors in SQLite: the saved base file (see vector-base-file.ts) plus the
- * change since it — deletions marked in the graph, newer chunks searched exactly (a reader) or inserted (a
- * writer, which then saves a new base). Labels are chunk ids, never reused, so a deleted label never comes back
- * as another chunk. When there is no base the database accepts, the graph is built from the stored vectors.
+ * The vector index over the chunk vectors in SQLite: the saved base (see vector-base-file.ts) plus the change
+ * since it — deletions marked deleted, newer chunks searched exactly (a reader) or inserted (a writer, which then
+ * saves a new base). Labels are chunk ids, never reused, so a deleted label never comes back as another chunk.
+ * When there is no base the database accepts, it is built from the stored vectors.
  *
- * Beside the graph, when the vectors are sparse (the offline embedder's), the same chunks are kept as column
- * postings (`SparseColumns`, saved as vectors.cols): a query that reads few of them — a short question — is
- * answered exactly from there, one the graph answers with low recall; longer queries and dense vectors use the graph.
+ * The base is one of two structures, chosen by the vectors themselves. Dense vectors (Titan, Cohere) go into an
+ * HNSW graph (vectors.hnsw). Sparse ones (the offline embedder's, and the emulator's Titan, which reuses it) go
+ * into column postings (`SparseColumns`, vectors.cols), searched exactly: on them a graph gives three-word queries
+ * recall@10 of 0.3 at 100k chunks (`npm run bench:recall-sweep`), costs half a millisecond per insert and 4.5 KB
+ * per chunk; the columns give 1.0, for microseconds and about 700 bytes. A base saved as a graph before columns
+ * existed is still loaded as one by a reader; the next writer turns it into columns.
  */
 export class VectorIndex {
   private index: InstanceType<typeof HierarchicalNSW>;
   private graphLive = 0;
-  /** Chunk ids up to this are reflected in the graph; higher ones are in `flat` (a reader) or not yet seen. */
+  /** Graph capacity to allocate when it first grows (known from a rebuild's row count; unused for sparse vectors). */
+  private capacityHint = 1024;
+  /** Chunk ids up to this are reflected in the base; higher ones are in `flat` (a reader) or not yet seen. */
   private upTo = 0;
-  /** The base the graph derives from (its stamp, or '' when built from the database). */
+  /** The base in memory (its stamp, or '' when built from the database). */
   private baseStamp: string | undefined;
-  /** Tombstones already marked in this graph. */
+  /** Tombstones already marked in this base. */
   private applied = new Set<number>();
   private readonly flat: FlatVectors;
-  /** The graph's chunks as column postings; undefined when a reader loaded a base without them (graph only). */
+  /** Column postings: the base of sparse vectors; undefined when a reader loaded a graph base without them. */
   private columns: SparseColumns | undefined;
   /** Generation of the database this index reflects. */
   generation = -1;
-  /** Whether the graph was built from the database rather than loaded, on the last open or sync. */
+  /** Whether the base was built from the database rather than loaded, on the last open or sync. */
   rebuilt = false;
   /** M and efConstruction of the graph in memory (a loaded file keeps the settings it was built with). */
   build: { m: number; efConstruction: number } = { ...HNSW_BUILD };
@@ -86,9 +91,18 @@ export class VectorIndex {
     return vi;
   }
 
-  /** Live vectors searched: the graph's and the exactly scanned change's. */
+  /** Live vectors searched: the base's and the exactly scanned change's. */
   get size(): number {
-    return this.graphLive + this.flat.size;
+    return this.baseSize + this.flat.size;
+  }
+
+  /** Whether the base is the graph (dense vectors, or a graph base loaded without columns) rather than columns. */
+  private get usesGraph(): boolean {
+    return this.columns?.mode !== 'sparse';
+  }
+
+  private get baseSize(): number {
+    return this.usesGraph ? this.graphLive : this.columns!.size;
   }
 
   /** Brings the index up to the database if it moved on (another process or this one wrote). */
@@ -102,7 +116,7 @@ export class VectorIndex {
    */
   private sync(store: SqliteStore, { fromScratch = false } = {}): void {
     const base = fromScratch ? undefined : acceptedBase(store, this.kbDir, this.embedKey, this.dimensions);
-    const stamp = base ? `${base.meta.stamp ?? ''}:${base.meta.bytes}:${base.meta.mtimeMs ?? ''}:${base.upTo}` : '';
+    const stamp = base ? baseStampOf(base.meta, base.upTo) : '';
     if (fromScratch || stamp !== this.baseStamp) {
       this.rebuilt = !(base && this.load(store, base.meta, base.upTo));
       if (this.rebuilt) this.reset(Math.ceil((store.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) * 1.1));
@@ -110,33 +124,49 @@ export class VectorIndex {
     } else {
       this.rebuilt = false;
     }
-    // One read transaction: tombstones and newer chunks of one committed state.
-    const { generation, tombstones, newer, sequence } = store.db.transaction(() => ({
-      generation: store.generation(),
-      tombstones: store.db.prepare('SELECT id FROM vector_tombstones WHERE id <= ?').pluck().all(this.upTo) as number[],
+    // One read transaction: tombstones and newer chunks of one committed state. Newer chunks are streamed: after
+    // a rebuild they are all of them.
+    store.db.transaction(() => {
+      const generation = store.generation();
+      const tombstones = store.db.prepare('SELECT id FROM vector_tombstones WHERE id <= ?').pluck().all(this.upTo) as number[];
+      for (const id of tombstones) {
+        if (this.applied.has(id)) continue;
+        this.applied.add(id);
+        this.remove(id);
+      }
+      const pending = store.db.prepare('SELECT count(*) FROM chunks WHERE id > ?').pluck().get(this.upTo) as number;
+      const sequence = chunkSequence(store);
       // CROSS JOIN keeps chunks the outer loop (a rowid range); left to itself the planner walks every vector.
-      newer: store.db
+      const newer = store.db
         .prepare('SELECT c.id AS id, v.vector AS vector FROM chunks c CROSS JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id > ? ORDER BY c.id')
-        .all(this.embedKey, this.upTo) as Array<{ id: number; vector: Buffer }>,
-      sequence: chunkSequence(store),
-    }))();
-    for (const id of tombstones) {
-      if (this.applied.has(id)) continue;
-      this.applied.add(id);
-      this.remove(id);
-    }
-    if (this.reader && newer.length <= FLAT_MAX) {
-      this.flat.fill(newer);
-    } else {
-      this.flat.clear();
-      this.reserve(newer.length);
-      for (const r of newer) this.add(r.id, blobToVector(r.vector));
-      this.upTo = Math.max(this.upTo, sequence);
-    }
-    this.generation = generation;
+        .iterate(this.embedKey, this.upTo) as IterableIterator<{ id: number; vector: Buffer }>;
+      // A reader keeps new dense vectors out of the graph (an insert costs half a millisecond) and scans them;
+      // sparse ones cost microseconds to add to the columns, which then stay incremental across refreshes.
+      if (pending && this.columns?.mode === 'unknown') {
+        const first = store.db.prepare('SELECT v.vector FROM chunks c CROSS JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id > ? ORDER BY c.id LIMIT 1').pluck().get(this.embedKey, this.upTo) as Buffer | undefined;
+        if (first) this.columns.decide(blobToVector(first));
+      }
+      if (this.reader && this.usesGraph && pending <= FLAT_MAX) {
+        this.flat.fill([...newer]);
+      } else {
+        this.flat.clear();
+        this.capacityHint = Math.max(this.capacityHint, this.index.getCurrentCount() + pending);
+        for (const r of newer) this.add(r.id, blobToVector(r.vector));
+        this.upTo = Math.max(this.upTo, sequence);
+      }
+      this.generation = generation;
+    })();
   }
 
   private load(store: SqliteStore, meta: Sidecar, upTo: number): boolean {
+    if (meta.graph === false) {
+      const columns = this.readColumns(meta.columns);
+      if (columns?.mode !== 'sparse') return false;
+      this.reset(1024);
+      this.columns = columns;
+      this.upTo = upTo;
+      return true;
+    }
     const file = join(this.kbDir, INDEX_FILE);
     try {
       if (!this.fileIsSound(file, meta, () => checkHnswFile(file, this.dimensions, this.hashStepBytes) === undefined)) return false;
@@ -162,11 +192,8 @@ export class VectorIndex {
    */
   private loadColumns(store: SqliteStore, saved: SavedFile | false | undefined, upTo: number): SparseColumns | undefined {
     if (saved === false) return SparseColumns.ofDense(this.dimensions);
-    const file = join(this.kbDir, COLUMNS_FILE);
-    if (saved && this.fileIsSound(file, saved, () => true)) {
-      const columns = SparseColumns.read(file, this.dimensions);
-      if (columns) return columns;
-    }
+    const read = this.readColumns(saved);
+    if (read) return read;
     if (this.reader) return undefined;
     const columns = new SparseColumns(this.dimensions);
     const rows = store.db
@@ -174,13 +201,21 @@ export class VectorIndex {
       .iterate(this.embedKey, upTo) as Iterable<{ id: number; vector: Buffer }>;
     for (const r of rows) {
       columns.add(r.id, blobToVector(r.vector));
-      if (columns.dense) break;
+      if (columns.mode === 'dense') break;
     }
     return columns;
   }
 
+  /** The saved column file when it is the one the sidecar describes and reads as columns of this dimension. */
+  private readColumns(saved: SavedFile | false | undefined): SparseColumns | undefined {
+    const file = join(this.kbDir, COLUMNS_FILE);
+    return saved && this.fileIsSound(file, saved, () => true) ? SparseColumns.read(file, this.dimensions) : undefined;
+  }
+
+  /** An empty base; the graph is allocated for `capacity` only if the vectors turn out dense. */
   private reset(capacity: number): void {
-    this.index = VectorIndex.empty(this.dimensions, Math.max(1024, capacity));
+    this.index = VectorIndex.empty(this.dimensions, 1024);
+    this.capacityHint = Math.max(1024, capacity);
     this.columns = new SparseColumns(this.dimensions);
     this.graphLive = 0;
     this.upTo = 0;
@@ -213,26 +248,27 @@ export class VectorIndex {
     this.sync(store, { fromScratch: true });
   }
 
-  private reserve(extra: number): void {
-    const needed = this.index.getCurrentCount() + extra;
-    if (needed > this.index.getMaxElements()) this.index.resizeIndex(Math.ceil(needed * 1.25) + 1024);
-  }
-
-  /** Inserts a chunk newer than the graph (a writer: chunk ids only grow, so an id it already reflects is skipped). */
+  /** Inserts a chunk newer than the base (a writer: chunk ids only grow, so an id it already reflects is skipped). */
   add(id: number, vector: ArrayLike<number>): void {
     if (id <= this.upTo) return;
-    this.reserve(1);
-    this.index.addPoint(Array.from(vector), id, true);
-    this.columns?.add(id, vector);
-    this.graphLive++;
+    this.columns?.add(id, vector); // the first vector decides whether the columns or the graph hold them
+    if (this.usesGraph) {
+      const count = this.index.getCurrentCount();
+      if (count + 1 > this.index.getMaxElements()) this.index.resizeIndex(Math.max(this.capacityHint, Math.ceil((count + 1) * 1.25) + 1024));
+      this.index.addPoint(Array.from(vector), id, true);
+      this.graphLive++;
+    }
     this.upTo = id;
   }
 
-  /** Marks a chunk deleted in the graph; a label it lacks or has deleted already is no error. */
+  /** Marks a chunk deleted in the base; a label it lacks or has deleted already is no error. */
   remove(id: number): void {
+    if (!this.usesGraph) {
+      this.columns!.remove(id);
+      return;
+    }
     try {
       this.index.markDelete(id);
-      this.columns?.remove(id);
       this.graphLive--;
     } catch {
       // not in this graph, or deleted in the saved file already
@@ -243,10 +279,9 @@ export class VectorIndex {
   search(vector: ArrayLike<number>, k: number, allow?: Set<number>): Array<{ id: number; similarity: number }> {
     const query = Float32Array.from(vector);
     const hits = this.flat.search(query, k, allow);
-    const n = Math.min(k, allow ? Math.min(allow.size, this.graphLive) : this.graphLive);
-    const exact = n > 0 ? this.columns?.search(query, n, allow) : undefined;
-    if (exact) {
-      hits.push(...exact);
+    const n = Math.min(k, allow ? Math.min(allow.size, this.baseSize) : this.baseSize);
+    if (n > 0 && !this.usesGraph) {
+      hits.push(...this.columns!.search(query, n, allow));
     } else if (n > 0) {
       this.index.setEf(searchEf(this.size, n));
       const filter = allow ? (label: number) => allow.has(label) : undefined;
@@ -258,9 +293,9 @@ export class VectorIndex {
   }
 
   /**
-   * Saves a new base: catches up with the database, writes the graph, its column postings and then its sidecar
-   * (each a temp file renamed into place, so a crash leaves the old base or a detectably unaccepted one, never a
-   * torn one), then records the new stamp and drops the tombstones the files now hold, in one transaction.
+   * Saves a new base: catches up with the database, writes the graph or the columns and then the sidecar (each a
+   * temp file renamed into place, so a crash leaves the old base or a detectably unaccepted one, never a torn
+   * one), then records the new stamp and drops the tombstones the files now hold, in one transaction.
    */
   save(store: SqliteStore): void {
     this.sync(store);
@@ -271,21 +306,32 @@ export class VectorIndex {
     const columnsFile = join(this.kbDir, COLUMNS_FILE);
     const tmpColumns = `${columnsFile}.${process.pid}.tmp`;
     try {
-      const { bytes, sha256, mtimeMs } = this.writeFile(tmpIndex, index, (file) => this.index.writeIndexSync(file));
+      const graph = this.usesGraph ? this.writeFile(tmpIndex, index, (file) => this.index.writeIndexSync(file)) : undefined;
       let columns: SavedFile | false | undefined;
-      if (this.columns?.dense) columns = false;
+      if (this.columns?.mode === 'dense') columns = false;
       else if (this.columns) columns = this.writeFile(tmpColumns, columnsFile, (file) => this.columns!.write(file));
       const stamp = randomUUID();
-      const meta: Sidecar = { embedKey: this.embedKey, dimensions: this.dimensions, generation: this.generation, count: this.graphLive, bytes, sha256, mtimeMs, ...this.build, upTo: this.upTo, stamp, columns };
+      const meta: Sidecar = {
+        embedKey: this.embedKey,
+        dimensions: this.dimensions,
+        generation: this.generation,
+        count: this.baseSize,
+        ...(graph ?? { bytes: 0, sha256: '', graph: false }),
+        ...this.build,
+        upTo: this.upTo,
+        stamp,
+        columns,
+      };
       writeFileSync(tmpSidecar, JSON.stringify(meta));
       renameSync(tmpSidecar, sidecar);
       if (columns === false) rmSync(columnsFile, { force: true });
+      if (!graph) rmSync(index, { force: true });
       store.db.transaction(() => {
         store.setMeta(BASE_STAMP_KEY, stamp);
         store.db.prepare('DELETE FROM vector_tombstones WHERE id <= ?').run(this.upTo);
       })();
       this.applied = new Set();
-      this.baseStamp = `${stamp}:${bytes}:${mtimeMs}:${this.upTo}`;
+      this.baseStamp = baseStampOf(meta, this.upTo);
     } finally {
       rmSync(tmpIndex, { force: true });
       rmSync(tmpSidecar, { force: true });
@@ -301,9 +347,13 @@ export class VectorIndex {
     return { bytes, sha256, mtimeMs: statSync(file).mtimeMs };
   }
 
-  /** Every live chunk id searched (graph and exact change); reads the whole graph, for checks and tests. */
+  /** Every live chunk id searched (base and exact change); reads the whole base, for checks and tests. */
   liveIds(): Set<number> {
     const ids = new Set(this.flat.idList());
+    if (!this.usesGraph) {
+      for (const id of this.columns!.liveLabels()) ids.add(id);
+      return ids;
+    }
     for (const id of this.index.getIdsList()) {
       try {
         this.index.getPoint(id);
@@ -314,4 +364,10 @@ export class VectorIndex {
     }
     return ids;
   }
+}
+
+/** Identifies a saved base in memory: a new save, or a file replaced under the same sidecar, differs. */
+function baseStampOf(meta: Sidecar, upTo: number): string {
+  const columns = meta.columns ? `${meta.columns.bytes}:${meta.columns.mtimeMs}` : '';
+  return `${meta.stamp ?? ''}:${meta.bytes}:${meta.mtimeMs ?? ''}:${columns}:${upTo}`;
 }

@@ -112,17 +112,25 @@ export function verifyStore(store: SqliteStore, kbDir: string, { repair = false 
 }
 
 /**
- * Compares the saved HNSW file label by label with the chunks it covers (ids up to its `upTo`; newer chunks are
- * searched from the database until the next save); returns what is wrong, if anything.
+ * Compares the saved base (the HNSW file, or the column file of sparse vectors) label by label with the chunks
+ * it covers (ids up to its `upTo`; newer chunks are searched from the database until the next save); returns
+ * what is wrong, if anything.
  */
 function checkHnsw(store: SqliteStore, kbDir: string, embedKey: string, dimensions: number): string | undefined {
   const file = join(kbDir, INDEX_FILE);
-  if (!existsSync(file) || !existsSync(join(kbDir, SIDECAR_FILE))) return 'the vector index file is missing (it is rebuilt on the next query)';
+  if (!existsSync(join(kbDir, SIDECAR_FILE))) return 'the vector index file is missing (it is rebuilt on the next query)';
   const sidecar = readSidecar(kbDir);
   if (!sidecar) return `${SIDECAR_FILE} is unreadable`;
+  const main = sidecar.graph === false ? COLUMNS_FILE : INDEX_FILE;
+  if (!existsSync(join(kbDir, main))) return `the vector index file ${main} is missing (it is rebuilt on the next query)`;
   if (sidecar.embedKey !== embedKey) return `the vector index was built with ${sidecar.embedKey}, the database with ${embedKey}`;
   const base = acceptedBase(store, kbDir, embedKey, dimensions);
   if (!base) return `the vector index file is not the one this database last saved (generation ${sidecar.generation}, database ${store.generation()})`;
+  const ids = (sql: string, ...params: unknown[]) => new Set(store.db.prepare(sql).pluck().all(...params) as number[]);
+  const live = ids('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id <= ?', embedKey, base.upTo);
+  // Deleted since the file was saved: marked deleted when a reader loads it.
+  const tombstones = ids('SELECT id FROM vector_tombstones WHERE id <= ?', base.upTo);
+  if (sidecar.graph === false) return base.meta.columns ? checkColumns(kbDir, base.meta.columns, dimensions, live, tombstones) : `${SIDECAR_FILE} names neither a graph nor a column file`;
   const { bytes, sha256 } = hashFile(file);
   if (bytes !== sidecar.bytes || sha256 !== sidecar.sha256) {
     return 'the vector index file does not match its recorded size and checksum (damaged or torn write)';
@@ -133,10 +141,6 @@ function checkHnsw(store: SqliteStore, kbDir: string, embedKey: string, dimensio
   } catch (error) {
     return `the vector index file cannot be read (${(error as Error).message})`;
   }
-  const ids = (sql: string, ...params: unknown[]) => new Set(store.db.prepare(sql).pluck().all(...params) as number[]);
-  const live = ids('SELECT c.id FROM chunks c JOIN vectors v ON v.embed_key = ? AND v.text_hash = c.text_hash WHERE c.id <= ?', embedKey, base.upTo);
-  // Deleted since the file was saved: marked deleted when a reader loads it.
-  const tombstones = ids('SELECT id FROM vector_tombstones WHERE id <= ?', base.upTo);
   let missing = 0;
   let extra = 0;
   for (const id of live) {
