@@ -13,7 +13,7 @@ export const run: CommandRun = async (words, options, ctx) => {
   const historyFile = historyPath(ctx.cwd, options.history);
   // Read before opening the kb: a broken history file is the user's to fix, whatever the index holds.
   const history = historyFile ? readHistory(historyFile) : [];
-  const kb = await openKnowledgeBase(configFor(ctx, options), { readonly: true });
+  const kb = await openKnowledgeBase(await configFor(ctx, options), { readonly: true });
   let cached: ReturnType<typeof createCachedAsk> | undefined;
   try {
     const answerer = await createAnswerer(kb.config);

@@ -20,7 +20,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
   if (!ctx.stdin) throw new UsageError('kb chat reads questions from standard input, and there is none here.');
   const historyFile = historyPath(ctx.cwd, options.history);
   let history = historyFile ? readHistory(historyFile) : [];
-  const kb = await openKnowledgeBase(configFor(ctx, options), { readonly: true });
+  const kb = await openKnowledgeBase(await configFor(ctx, options), { readonly: true });
   const lines = createInterface({ input: ctx.stdin, terminal: false, crlfDelay: Infinity });
   const onAbort = () => lines.close();
   ctx.signal?.addEventListener('abort', onAbort, { once: true });

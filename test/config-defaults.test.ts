@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configDefaults } from '../src/config-defaults.js';
+import { configSchema, loadConfig } from '../src/config.js';
+import { loadConfigLazily } from '../src/load-config-lazily.js';
+import { tempDir } from './temp-dir.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+describe('configDefaults', () => {
+  it('is what the schema gives for an empty configuration, key for key and in the same order', () => {
+    const expected = JSON.stringify(configSchema.parse({}), null, 2);
+    expect(JSON.stringify(configDefaults(), null, 2), `src/config-defaults.ts is out of date with src/config-schema.ts; the schema now gives:\n${expected}`).toBe(expected);
+  });
+
+  it('returns a fresh object each time, so a caller changing its configuration changes no one else\'s', () => {
+    const a = configDefaults();
+    a.roots.push('/x');
+    a.retrieval.rerank.enabled = true;
+    expect(configDefaults().roots).toEqual([]);
+    expect(configDefaults().retrieval.rerank.enabled).toBe(false);
+  });
+});
+
+describe('loadConfigLazily', () => {
+  const same = async (sources: Parameters<typeof loadConfig>[0]) => {
+    const lazy = await loadConfigLazily(sources);
+    expect(JSON.stringify(lazy)).toBe(JSON.stringify(loadConfig(sources)));
+    return lazy;
+  };
+
+  it('gives loadConfig\'s result, with nothing configured or only the knowledge base folder', async () => {
+    const cwd = tempDir();
+    expect((await same({ cwd, env: {} })).kbDir).toBe(join(cwd, '.kb'));
+    expect((await same({ cwd, env: {}, flags: { kbDir: 'kb-here', 'chunking.targetTokens': undefined } })).kbDir).toBe(join(cwd, 'kb-here'));
+    expect((await same({ cwd, env: { KB_DIR: '/abs/kb', KB_DEBUG: '1', AWS_BEARER_TOKEN_BEDROCK: 't' } })).env).toEqual({ bearerToken: 't', debug: true });
+  });
+
+  it('gives loadConfig\'s result for settings it has to validate: a file, other variables, other flags', async () => {
+    const cwd = tempDir();
+    expect((await same({ cwd, env: { AWS_REGION: 'eu-west-1', KB_TOP_K: '9' } })).retrieval.topK).toBe(9);
+    expect((await same({ cwd, env: {}, flags: { kbDir: 'k', 'chunking.targetTokens': 800 } })).chosen.chunking).toBe(true);
+    writeFileSync(join(cwd, 'kb.config.json'), JSON.stringify({ roots: ['docs'] }));
+    expect((await same({ cwd, env: {} })).roots).toEqual([join(cwd, 'docs')]);
+    writeFileSync(join(cwd, 'kb.config.json'), '{}');
+    await same({ cwd, env: {} });
+  });
+
+  it('throws loadConfig\'s errors', async () => {
+    const cwd = tempDir();
+    const message = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected an error');
+    };
+    for (const sources of [{ cwd, env: { KB_TOP_K: '0' } }, { cwd, env: {}, flags: { kbDir: 42 } }, { cwd, env: { KB_CONFIG: 'missing.json' } }]) {
+      await expect(loadConfigLazily(sources)).rejects.toThrow(message(() => loadConfig(sources)));
+    }
+    writeFileSync(join(cwd, 'kb.config.json'), '[]');
+    await expect(loadConfigLazily({ cwd, env: {} })).rejects.toThrow(message(() => loadConfig({ cwd, env: {} })));
+  });
+});
+
+describe('kb index as a process', () => {
+  it('loads neither zod nor the retrieval modules when nothing is configured', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(join(dir, 'docs', 'a.md'), '# A\n\nThe notice period is one month.\n');
+    // Records every module the process loads, through Node's loader hooks.
+    writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(join(dir, 'loaded.txt'))}, url + '\\n'); return next(url, context); }\n`);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
+    const env = { PATH: process.env.PATH ?? '', HOME: dir };
+    const out = execFileSync(process.execPath, ['--import', join(dir, 'register.mjs'), join(ROOT, 'dist/src/cli/bin.js'), 'index', 'docs', '--kb-dir', 'kb'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toMatch(/Indexed 1 files .*1 new/);
+    const loaded = readFileSync(join(dir, 'loaded.txt'), 'utf8');
+    expect(loaded).toContain('/dist/src/store/sqlite-kb-store.js');
+    expect(loaded).not.toMatch(/\/node_modules\/zod\//);
+    expect(loaded).not.toContain('/dist/src/retrieve/create-retriever.js');
+    expect(loaded).not.toContain('/node_modules/yaml/');
+  });
+});
