@@ -15,6 +15,21 @@ describe('configDefaults', () => {
     expect(JSON.stringify(configDefaults(), null, 2), `src/config-defaults.ts is out of date with src/config-schema.ts; the schema now gives:\n${expected}`).toBe(expected);
   });
 
+  it('holds only defaults that, given explicitly, validate to themselves (what loadConfigLazily relies on)', () => {
+    const expected = JSON.stringify(configSchema.parse({}));
+    const leaves = (value: object, path: string[] = []): Array<[string[], unknown]> =>
+      Object.entries(value).flatMap(([key, v]) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? leaves(v, [...path, key]) : [[[...path, key], v] as [string[], unknown]]));
+    const all = leaves(configDefaults());
+    expect(all.length).toBeGreaterThan(40);
+    for (const [path, value] of all) {
+      const raw: Record<string, unknown> = {};
+      let node = raw;
+      for (const key of path.slice(0, -1)) node = (node[key] = {}) as Record<string, unknown>;
+      node[path.at(-1)!] = value;
+      expect(JSON.stringify(configSchema.parse(raw)), path.join('.')).toBe(expected);
+    }
+  });
+
   it('returns a fresh object each time, so a caller changing its configuration changes no one else\'s', () => {
     const a = configDefaults();
     a.roots.push('/x');
@@ -36,11 +51,14 @@ describe('loadConfigLazily', () => {
     expect((await same({ cwd, env: {} })).kbDir).toBe(join(cwd, '.kb'));
     expect((await same({ cwd, env: {}, flags: { kbDir: 'kb-here', 'chunking.targetTokens': undefined } })).kbDir).toBe(join(cwd, 'kb-here'));
     expect((await same({ cwd, env: { KB_DIR: '/abs/kb', KB_DEBUG: '1', AWS_BEARER_TOKEN_BEDROCK: 't' } })).env).toEqual({ bearerToken: 't', debug: true });
+    expect((await same({ cwd, env: { KB_PROVIDER: 'local', KB_TOP_K: '6', KB_RERANK: 'false' } })).provider).toBe('local');
   });
 
   it('gives loadConfig\'s result for settings it has to validate: a file, other variables, other flags', async () => {
     const cwd = tempDir();
     expect((await same({ cwd, env: { AWS_REGION: 'eu-west-1', KB_TOP_K: '9' } })).retrieval.topK).toBe(9);
+    expect((await same({ cwd, env: { KB_PROVIDER: 'bedrock' } })).provider).toBe('bedrock');
+    expect((await same({ cwd, env: { KB_ROOTS: ',' } })).roots).toEqual([]);
     expect((await same({ cwd, env: {}, flags: { kbDir: 'k', 'chunking.targetTokens': 800 } })).chosen.chunking).toBe(true);
     writeFileSync(join(cwd, 'kb.config.json'), JSON.stringify({ roots: ['docs'] }));
     expect((await same({ cwd, env: {} })).roots).toEqual([join(cwd, 'docs')]);
@@ -58,7 +76,7 @@ describe('loadConfigLazily', () => {
       }
       throw new Error('expected an error');
     };
-    for (const sources of [{ cwd, env: { KB_TOP_K: '0' } }, { cwd, env: {}, flags: { kbDir: 42 } }, { cwd, env: { KB_CONFIG: 'missing.json' } }]) {
+    for (const sources of [{ cwd, env: { KB_TOP_K: '0' } }, { cwd, env: {}, flags: { kbDir: 42 } }, { cwd, env: { KB_CONFIG: 'missing.json' } }, { cwd, env: { KB_PROVIDER: 'Local' } }, { cwd, env: { KB_TOP_K: '6.0001' } }]) {
       await expect(loadConfigLazily(sources)).rejects.toThrow(message(() => loadConfig(sources)));
     }
     writeFileSync(join(cwd, 'kb.config.json'), '[]');
@@ -74,7 +92,7 @@ describe('kb index as a process', () => {
     // Records every module the process loads, through Node's loader hooks.
     writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(join(dir, 'loaded.txt'))}, url + '\\n'); return next(url, context); }\n`);
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
-    const env = { PATH: process.env.PATH ?? '', HOME: dir };
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, KB_PROVIDER: 'local' }; // as bench:scale runs it
     const out = execFileSync(process.execPath, ['--import', join(dir, 'register.mjs'), join(ROOT, 'dist/src/cli/bin.js'), 'index', 'docs', '--kb-dir', 'kb'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out).toMatch(/Indexed 1 files .*1 new/);
     const loaded = readFileSync(join(dir, 'loaded.txt'), 'utf8');
