@@ -1,13 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configDefaults } from '../src/config-defaults.js';
 import { configSchema, loadConfig } from '../src/config.js';
 import { loadConfigLazily } from '../src/load-config-lazily.js';
 import { tempDir } from './temp-dir.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
 
 describe('configDefaults', () => {
   it('is what the schema gives for an empty configuration, key for key and in the same order', () => {
@@ -81,24 +78,5 @@ describe('loadConfigLazily', () => {
     }
     writeFileSync(join(cwd, 'kb.config.json'), '[]');
     await expect(loadConfigLazily({ cwd, env: {} })).rejects.toThrow(message(() => loadConfig({ cwd, env: {} })));
-  });
-});
-
-describe('kb index as a process', () => {
-  it('loads neither zod nor the retrieval modules when nothing is configured', () => {
-    const dir = tempDir();
-    mkdirSync(join(dir, 'docs'));
-    writeFileSync(join(dir, 'docs', 'a.md'), '# A\n\nThe notice period is one month.\n');
-    // Records every module the process loads, through Node's loader hooks.
-    writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(join(dir, 'loaded.txt'))}, url + '\\n'); return next(url, context); }\n`);
-    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
-    const env = { PATH: process.env.PATH ?? '', HOME: dir, KB_PROVIDER: 'local' }; // as bench:scale runs it
-    const out = execFileSync(process.execPath, ['--import', join(dir, 'register.mjs'), join(ROOT, 'dist/src/cli/bin.js'), 'index', 'docs', '--kb-dir', 'kb'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(out).toMatch(/Indexed 1 files .*1 new/);
-    const loaded = readFileSync(join(dir, 'loaded.txt'), 'utf8');
-    expect(loaded).toContain('/dist/src/store/sqlite-kb-store.js');
-    expect(loaded).not.toMatch(/\/node_modules\/zod\//);
-    expect(loaded).not.toContain('/dist/src/retrieve/create-retriever.js');
-    expect(loaded).not.toContain('/node_modules/yaml/');
   });
 });
