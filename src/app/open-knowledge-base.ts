@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LoadedConfig, priceFor } from '../config.js';
+import { type LoadedConfig, priceFor } from '../config-input.js';
 import { UsageError } from '../errors.js';
 import { createEmbedder } from '../models/create-embedder.js';
 import type { Embedder } from '../models/embedder.js';
-import { createRetriever, type Retriever } from '../retrieve/create-retriever.js';
-import { defaultWeights } from '../retrieve/default-weights.js';
-import { withReranker } from '../retrieve/with-reranker.js';
+import type { Retriever } from '../retrieve/create-retriever.js';
 import type { KbStore } from '../store/kb-store.js';
 import { openKbStore } from '../store/open-kb-store.js';
 import { storeLocation } from './store-location.js';
@@ -40,6 +38,12 @@ export async function openKnowledgeBase(config: LoadedConfig, { create = false, 
   const embedder = given ?? (await createEmbedder(config));
   const { store, location } = await openKnowledgeBaseStore(config, { create, readonly });
   try {
+    // Retrieval is imported here, not by this module: `kb index` opens only the store and the embedder.
+    const [{ createRetriever }, { defaultWeights }, { withReranker }] = await Promise.all([
+      import('../retrieve/create-retriever.js'),
+      import('../retrieve/default-weights.js'),
+      import('../retrieve/with-reranker.js'),
+    ]);
     const weights = defaultWeights(embedder);
     const price = embedder.capabilities.costsTokens ? priceFor(config, embedder.modelId) : undefined;
     const fused = createRetriever({

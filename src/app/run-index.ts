@@ -1,4 +1,4 @@
-import { type LoadedConfig, priceFor } from '../config.js';
+import { type LoadedConfig, priceFor } from '../config-input.js';
 import { effectiveChunking } from '../ingest/effective-chunking.js';
 import { type IndexProgress, indexFolders } from '../ingest/index-folders.js';
 import type { IndexSummary } from '../ingest/index-summary.js';

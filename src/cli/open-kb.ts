@@ -1,12 +1,13 @@
-import { collectionConfig, type LoadedConfig, loadConfig } from '../config.js';
+import { collectionConfig, type LoadedConfig } from '../config-input.js';
+import { loadConfigLazily } from '../load-config-lazily.js';
 import { isKnownFormat, KNOWN_FORMATS } from '../app/known-formats.js';
 import type { SearchFilters } from '../types.js';
 import { UsageError } from '../errors.js';
 import type { CliContext, GlobalOptions } from './cli-context.js';
 
-/** Config from file, env and this command's flags. */
-export function configFor(ctx: CliContext, options: GlobalOptions & Record<string, unknown>, flags: Record<string, unknown> = {}): LoadedConfig {
-  const config = loadConfig({ cwd: ctx.cwd, env: ctx.env, flags: { kbDir: options.kbDir, ...flags } });
+/** Config from file, env and this command's flags (loadConfig's result; zod is loaded only when there is something to validate). */
+export async function configFor(ctx: CliContext, options: GlobalOptions & Record<string, unknown>, flags: Record<string, unknown> = {}): Promise<LoadedConfig> {
+  const config = await loadConfigLazily({ cwd: ctx.cwd, env: ctx.env, flags: { kbDir: options.kbDir, ...flags } });
   if (options.collection === undefined) return config;
   const names = Object.keys(config.collections);
   if (!names.includes(options.collection)) {

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
 import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
-import { historyPath, readHistory, withTurn, writeHistory } from './ask-history.js';
+import { historyPath, withTurn, writeHistory } from './ask-history.js';
 import { askTurn } from './ask-turn.js';
 
 export const run: CommandRun = async (words, options, ctx) => {
@@ -12,8 +12,8 @@ export const run: CommandRun = async (words, options, ctx) => {
   if (!question) throw new UsageError('Give a question: kb ask "How long is the notice period?"');
   const historyFile = historyPath(ctx.cwd, options.history);
   // Read before opening the kb: a broken history file is the user's to fix, whatever the index holds.
-  const history = historyFile ? readHistory(historyFile) : [];
-  const kb = await openKnowledgeBase(configFor(ctx, options), { readonly: true });
+  const history = historyFile ? (await import('./read-history.js')).readHistory(historyFile) : [];
+  const kb = await openKnowledgeBase(await configFor(ctx, options), { readonly: true });
   let cached: ReturnType<typeof createCachedAsk> | undefined;
   try {
     const answerer = await createAnswerer(kb.config);

@@ -1,35 +1,10 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
-import { UsageError } from '../../errors.js';
-import { historyTurnSchema } from '../../server/schemas.js';
 import type { ChatTurn } from '../../types.js';
 
 /** The API's limits on `history`, so a history file can be sent to POST /v1/query as it is. */
 export const MAX_TURNS = 20;
 const MAX_TURN_CHARS = 20_000;
-
-const historyFileSchema = z.array(historyTurnSchema);
-
-/** The turns in a --history file, oldest first; a missing file is a new conversation. */
-export function readHistory(file: string): ChatTurn[] {
-  if (!existsSync(file)) return [];
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`--history ${file}: not a JSON file (${(error as Error).message}). Delete it to start a new conversation.`, { cause: error });
-  }
-  const parsed = historyFileSchema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(
-      `--history ${file}: ${issue ? `${issue.path.join('.') || 'the file'}: ${issue.message}` : 'not a history'}. ` +
-        'It must be a JSON array of {"role": "user" | "assistant", "content": "..."} turns; delete it to start a new conversation.',
-    );
-  }
-  return parsed.data;
-}
 
 /** The conversation with one more question and its answer, cut to the last MAX_TURNS turns. */
 export function withTurn(history: ChatTurn[], question: string, answer: string): ChatTurn[] {

@@ -6,7 +6,7 @@ import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
 import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
 import { reportError } from '../run-cli.js';
-import { historyPath, readHistory, withTurn, writeHistory } from './ask-history.js';
+import { historyPath, withTurn, writeHistory } from './ask-history.js';
 import { askTurn } from './ask-turn.js';
 
 const PROMPT = '? ';
@@ -19,8 +19,8 @@ const PROMPT = '? ';
 export const run: CommandRun = async (_args, options, ctx) => {
   if (!ctx.stdin) throw new UsageError('kb chat reads questions from standard input, and there is none here.');
   const historyFile = historyPath(ctx.cwd, options.history);
-  let history = historyFile ? readHistory(historyFile) : [];
-  const kb = await openKnowledgeBase(configFor(ctx, options), { readonly: true });
+  let history = historyFile ? (await import('./read-history.js')).readHistory(historyFile) : [];
+  const kb = await openKnowledgeBase(await configFor(ctx, options), { readonly: true });
   const lines = createInterface({ input: ctx.stdin, terminal: false, crlfDelay: Infinity });
   const onAbort = () => lines.close();
   ctx.signal?.addEventListener('abort', onAbort, { once: true });

@@ -7,7 +7,7 @@ import { configFor } from '../open-kb.js';
 /** `kb keys create|list|revoke`: scoped API keys; a running server sees changes on its next request. */
 export const run: CommandRun = async ([action, name], options, ctx) => {
   // --collection here names the scopes of the key, not a knowledge base to open.
-  const config = configFor(ctx, { ...options, collection: undefined });
+  const config = await configFor(ctx, { ...options, collection: undefined });
   const store = openKeyStore(keyStorePaths(config.kbDir));
   const out = (json: unknown, text: string) => ctx.stdout.write(options.json ? `${JSON.stringify(json)}\n` : text);
   switch (action) {

@@ -16,7 +16,7 @@ const VERSION = '0.1.0';
  */
 export const run: CommandRun = async (_args, options, ctx) => {
   if (!ctx.stdin) throw new UsageError('kb mcp talks MCP on standard input; run it from an MCP client.');
-  const config = configFor(ctx, options);
+  const config = await configFor(ctx, options);
   const kb = await openKnowledgeBase(config, { readonly: true });
   try {
     const answerer = await createAnswerer(config);

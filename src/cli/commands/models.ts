@@ -25,7 +25,7 @@ interface ModelRow {
 
 /** `kb models`: the catalogue, the configured models marked; on Bedrock also what the account offers in the region. */
 export const run: CommandRun = async (_args, options, ctx) => {
-  const config = configFor(ctx, options);
+  const config = await configFor(ctx, options);
   const account = config.provider === 'bedrock' ? await (await import('../../models/list-account-models.js')).listAccountModels({ bedrock: config.bedrock, bearerToken: config.env.bearerToken }) : undefined;
   const rows = MODEL_CATALOG.map((m) => row(m, config, account));
   if (options.json) {

@@ -5,7 +5,7 @@ import { configFor } from '../open-kb.js';
 import { escapeTerminal } from '../escape-terminal.js';
 
 export const run: CommandRun = async (paths, options, ctx) => {
-  const { store } = await openKnowledgeBaseStore(configFor(ctx, options));
+  const { store } = await openKnowledgeBaseStore(await configFor(ctx, options));
   try {
     const { removed, chunks } = await removeDocuments(store, paths.map((path) => ({ path, cwd: ctx.cwd })), { wait: true, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     if (options.json) ctx.stdout.write(`${JSON.stringify({ removed, chunks })}\n`);

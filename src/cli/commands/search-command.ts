@@ -7,7 +7,7 @@ import { openKnowledgeBase } from '../../app/open-knowledge-base.js';
 export const run: CommandRun = async (words, options, ctx) => {
   const query = words.join(' ').trim();
   if (!query) throw new UsageError('Give a query: kb search "notice period"');
-  const kb = await openKnowledgeBase(configFor(ctx, options), { readonly: true });
+  const kb = await openKnowledgeBase(await configFor(ctx, options), { readonly: true });
   try {
     const filters = filtersFrom(options);
     const result = await kb.retriever.retrieve(query, { ...(options.topK ? { topK: Number(options.topK) } : {}), ...(filters ? { filters } : {}) });

@@ -24,7 +24,7 @@ import { collectionConfig, type LoadedConfig } from '../../config.js';
 
 /** `kb serve`: the HTTP API and web page until interrupted. Logs are JSON lines on stderr; stdout says where it listens. */
 export const run: CommandRun = async (_args, options, ctx) => {
-  const config = configFor(ctx, options, { 'server.host': options.host, 'server.port': options.port });
+  const config = await configFor(ctx, options, { 'server.host': options.host, 'server.port': options.port });
   const apiKeys = mergeApiKeys(config.server.apiKeys, parseApiKeys(config.env.apiKeys));
   const logger = pino({ level: config.server.logLevel }, ctx.stderr as { write(text: string): void });
   const kb = await openKnowledgeBase(config);

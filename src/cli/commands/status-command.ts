@@ -2,9 +2,10 @@ import { openKnowledgeBaseStore } from '../../app/open-knowledge-base.js';
 import type { CommandRun } from '../cli-context.js';
 import { configFor } from '../open-kb.js';
 import { escapeTerminal } from '../escape-terminal.js';
+import { groupThousands } from '../../text/group-thousands.js';
 
 export const run: CommandRun = async (_args, options, ctx) => {
-  const config = configFor(ctx, options);
+  const config = await configFor(ctx, options);
   const { store, location } = await openKnowledgeBaseStore(config, { readonly: true });
   try {
     const [stats, info, lastRun] = await Promise.all([store.stats(), store.indexInfo(), store.lastRun()]);
@@ -34,7 +35,7 @@ export const run: CommandRun = async (_args, options, ctx) => {
       [
         `Knowledge base: ${status.location}`,
         `  documents: ${status.documents}`,
-        `  chunks:    ${status.chunks} (about ${status.chunkTokens.toLocaleString('en-US')} tokens)`,
+        `  chunks:    ${status.chunks} (about ${groupThousands(status.chunkTokens)} tokens)`,
         `  ${config.store.url ? 'in database' : 'on disk:  '} ${(bytes / 1048576).toFixed(2)} MB`,
         `  embedding: ${status.embeddingModel ? `${status.embeddingModel} (${status.embeddingDimensions} dimensions)` : 'none yet'}`,
         `  last run:  ${run ? `${run.finishedAt ?? run.startedAt} ${run.status}${s?.files ? `: ${s.files.seen} files, ${s.files.new} new, ${s.files.changed} changed, ${s.files.deleted} deleted${s.failures?.length ? `, ${s.failures.length} failed` : ''}` : ''}` : 'never'}`,

@@ -5,7 +5,7 @@ import { escapeTerminal } from '../escape-terminal.js';
 
 /** Exit 0 when clean, 2 with the list of problems. --repair takes the writer lock. */
 export const run: CommandRun = async (_args, options, ctx) => {
-  const { store } = await openKnowledgeBaseStore(configFor(ctx, options));
+  const { store } = await openKnowledgeBaseStore(await configFor(ctx, options));
   try {
     const release = options.repair ? await store.acquireWriter({ wait: true, ...(ctx.signal ? { signal: ctx.signal } : {}) }) : async () => {};
     const report = await store.verify({ repair: !!options.repair }).finally(release);

@@ -6,7 +6,7 @@ import { configFor } from '../open-kb.js';
 
 /** `kb watch`: keeps the index in sync with its folders until interrupted (see syncFolders). */
 export const run: CommandRun = async (folders, options, ctx) => {
-  const config = configFor(ctx, options);
+  const config = await configFor(ctx, options);
   const roots = (folders.length ? folders : config.roots).map((r) => resolve(ctx.cwd, r));
   const kb = await openKnowledgeBase(config, { create: true });
   try {

@@ -4,7 +4,6 @@ import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
 import type { Link, Section } from '../../types.js';
 import { formatTableRow } from './format-table-row.js';
-import { htmlFragmentText } from './html-fragment-text.js';
 import { collapseSpaces, createSectionBuilder, type Piece, pushBreak, pushText, type SectionBuilder } from './section-builder.js';
 
 /**
@@ -15,6 +14,9 @@ import { collapseSpaces, createSectionBuilder, type Piece, pushBreak, pushText, 
  */
 export async function markdownToSections(body: string, offset = 0): Promise<{ title?: string; sections: Section[] }> {
   const builder = createSectionBuilder();
+  // Raw HTML is read by htmlparser2 (about 35 modules): loaded only for a body that can hold HTML, since every
+  // HTML node's text starts with "<".
+  const htmlFragmentText = body.includes('<') ? (await import('./html-fragment-text.js')).htmlFragmentText : noHtmlExpected;
   let title: string | undefined;
   let base = offset; // where the batch being walked starts in the file
   let batch = body;
@@ -164,6 +166,10 @@ export async function markdownToSections(body: string, offset = 0): Promise<{ ti
     if (part.start + batch.length - part.prefix.length < body.length) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return { ...(title ? { title } : {}), sections: builder.sections() };
+}
+
+function noHtmlExpected(): never {
+  throw new Error('markdownToSections: an HTML node in a body without "<"');
 }
 
 const BATCH_CHARS = 16 * 1024;

@@ -1,5 +1,10 @@
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { KbError } from '../../errors.js';
+
+// yaml is about 70 modules: required on the first YAML front matter, not by every Markdown file (or every run).
+// Its Node entry is CommonJS, so this is the same module instance an `import` would give.
+const requireModule = createRequire(import.meta.url);
+let parseYaml: typeof import('yaml').parse | undefined;
 
 export interface FrontMatter {
   /** The front matter's fields; empty when there is none (or it was not a mapping). */
@@ -46,7 +51,7 @@ export function parseFrontMatter(text: string): FrontMatter {
   const result: FrontMatter = { data: {}, body, bodyOffset: close.end, warnings: [] };
   let value: unknown;
   try {
-    value = engine === 'json' ? JSON.parse(source) : parseYaml(source, { maxAliasCount: MAX_ALIAS_COUNT, prettyErrors: false });
+    value = engine === 'json' ? JSON.parse(source) : (parseYaml ??= (requireModule('yaml') as typeof import('yaml')).parse)(source, { maxAliasCount: MAX_ALIAS_COUNT, prettyErrors: false });
   } catch (error) {
     result.warnings.push(`front matter ignored: ${firstLine((error as Error).message)}`);
     return result;
