@@ -1,4 +1,5 @@
-import { blobToVector, openStore } from '../src/store/sqlite-store.js';
+import { openStore } from '../src/store/sqlite-store.js';
+import { blobToVector } from '../src/store/vector-blob.js';
 
 /** Every live chunk vector of a knowledge base, unit length, in one buffer: the ground truth for recall. */
 export function loadUnitVectors(kbDir: string, embedKey: string, dimensions: number): { ids: Int32Array; data: Float32Array } {

@@ -1,3 +1,5 @@
+import { blobToVector } from './vector-blob.js';
+
 /**
  * A filter passing at most this many chunks, and at most this fraction of all chunks, is answered by an exact
  * scan of their stored vectors rather than a filtered HNSW search, which at low selectivity walks much of the
@@ -15,7 +17,7 @@ export function scansExactly(passing: number, total: number): boolean {
 
 /**
  * The k rows most similar to `query` by cosine similarity (1 = same direction), best first, ties by lower id,
- * over float32 vectors as SQLite stores them. Rows at similarity 0 (zero vectors, or sparse ones sharing no
+ * over vectors as SQLite stores them (see vector-blob.ts). Rows at similarity 0 (zero vectors, or sparse ones sharing no
  * dimension with the query) are not returned, as the vector index does not return them.
  */
 export function exactVectorSearch(rows: Iterable<{ id: number; vector: Uint8Array }>, query: ArrayLike<number>, k: number): Array<{ id: number; similarity: number }> {
@@ -24,7 +26,7 @@ export function exactVectorSearch(rows: Iterable<{ id: number; vector: Uint8Arra
   const qNorm = Math.sqrt(dot(q, q));
   const scored: Array<{ id: number; similarity: number }> = [];
   for (const { id, vector } of rows) {
-    const v = asFloat32(vector);
+    const v = blobToVector(vector);
     if (v.length !== q.length) continue;
     const norm = Math.sqrt(dot(v, v)) * qNorm;
     const similarity = norm > 0 ? dot(q, v) / norm : 0;
@@ -38,10 +40,4 @@ function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
-}
-
-/** A view when the blob is 4-byte aligned, else a copy (Float32Array needs aligned offsets). */
-function asFloat32(blob: Uint8Array): Float32Array {
-  if (blob.byteOffset % 4 === 0) return new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength >> 2);
-  return new Float32Array(blob.slice().buffer, 0, blob.byteLength >> 2);
 }

@@ -1,3 +1,5 @@
+import { blobToVector } from './vector-blob.js';
+
 /**
  * Unit vectors in one flat buffer, searched exactly: the chunks written since the saved HNSW file (a few
  * thousand at most between saves), so a small change is searchable without inserting it into the graph or
@@ -14,15 +16,15 @@ export class FlatVectors {
     return this.n;
   }
 
-  /** Replaces the contents with `rows` (float32 blobs as SQLite stores them), each scaled to unit length. */
+  /** Replaces the contents with `rows` (blobs as SQLite stores them, see vector-blob.ts), each scaled to unit length. */
   fill(rows: Array<{ id: number; vector: Uint8Array }>): void {
     const d = this.dimensions;
     this.ids = new Int32Array(rows.length);
     this.data = new Float32Array(rows.length * d);
     this.n = 0;
     for (const { id, vector } of rows) {
-      if (vector.byteLength !== d * 4) continue;
-      const v = new Float32Array(vector.slice().buffer);
+      const v = blobToVector(vector);
+      if (v.length !== d) continue;
       const norm = Math.sqrt(dot(v, 0, v, d)) || 1;
       const off = this.n * d;
       for (let j = 0; j < d; j++) this.data[off + j] = v[j]! / norm;

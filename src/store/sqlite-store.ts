@@ -7,6 +7,7 @@ import type { ChunkDraft, DocumentFormat, SearchFilters, StoredChunk } from '../
 import { filterSql, hasFilters } from './filter-sql.js';
 import { matchDocumentGlob } from './match-document-glob.js';
 import { checkSchema, migrate } from './schema.js';
+import { blobToVector, vectorToBlob } from './vector-blob.js';
 
 // The row shapes are the store contract's (kb-store.ts); re-exported for the callers that still import them here.
 import type { DocumentRow, DocumentStamp, FailedFile, NewDocument } from './kb-store.js';
@@ -311,13 +312,6 @@ function openReadOnly(file: string): { db: Database.Database; cleanup?: () => vo
   return { db: new Database(copy, { readonly: true, fileMustExist: true }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function vectorToBlob(v: ArrayLike<number>): Buffer {
-  const f = Float32Array.from(v as ArrayLike<number>);
-  return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
-}
-export function blobToVector(b: Buffer): Float32Array {
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
 
 /**
  * A read-only connection on a current schema. After an upgrade of bedrock-kb, the first reader that may write the

@@ -4,6 +4,7 @@ import hnswlib from 'hnswlib-node';
 import { hashFile } from './hash-file.js';
 import type { SqliteStore } from './sqlite-store.js';
 import { SparseColumns } from './sparse-columns.js';
+import { blobDimensions } from './vector-blob.js';
 import { acceptedBase, COLUMNS_FILE, INDEX_FILE, readSidecar, SIDECAR_FILE } from './vector-base-file.js';
 import { VectorIndex } from './vector-index.js';
 
@@ -68,7 +69,9 @@ export function verifyStore(store: SqliteStore, kbDir: string, { repair = false 
       .pluck()
       .all(embedKey) as number[];
     if (missingVectorDocs.length) problems.push({ check: 'every chunk has a vector', detail: `${missingVectorDocs.length} document(s) have chunks without a ${embedKey} vector`, repairable: true });
-    const badDims = count('SELECT count(*) FROM vectors WHERE embed_key = ? AND length(vector) != ?', embedKey, dimensions * 4);
+    // Dense or sparse (vector-blob.ts): the blob's own dimension, -1 for one that is neither form.
+    db.function('kb_vector_dimensions', { deterministic: true }, (blob: unknown) => (blob instanceof Uint8Array ? blobDimensions(blob) ?? -1 : -1));
+    const badDims = count('SELECT count(*) FROM vectors WHERE embed_key = ? AND kb_vector_dimensions(vector) != ?', embedKey, dimensions);
     if (badDims) problems.push({ check: 'vector dimensions', detail: `${badDims} vector(s) are not ${dimensions}-dimensional`, repairable: false });
   }
 

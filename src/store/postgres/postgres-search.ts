@@ -32,7 +32,7 @@ export async function searchVectors(pool: Pool, embedKey: string, vector: ArrayL
 
 const configured = new WeakSet<PoolClient>();
 /**
- * Once per connection: ef_search 200, the floor of the SQLite store's searchEf (which grows with the index; here it
+ * Once per connection: ef_search 200 (the SQLite store's searchEf starts at 400 and grows with the index; here it
  * stays fixed until the store scales it by size); iterative scans keep filtered searches at k results.
  */
 async function configure(client: PoolClient): Promise<void> {
