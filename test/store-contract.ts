@@ -292,12 +292,22 @@ export function runStoreContract(name: string, make: () => Promise<StoreUnderTes
       const other = await t.another();
       try {
         const g0 = (await other.indexInfo()).generation;
+        // Read once before the write, so counts kept from that read must follow it.
+        const before = await other.termStats(['vpn']);
+        expect(before.documentFrequency.get('vpn')).toBe(0);
         await store.writeDocuments([corpus()[1]!]);
         expect((await other.indexInfo()).generation).toBeGreaterThan(g0);
+        const after = await other.termStats(['vpn']);
+        expect(after.documentFrequency.get('vpn')).toBe(2);
+        expect(after.chunks).toBeGreaterThan(before.chunks);
+        expect(after.chunks).toBe((await store.stats()).chunks);
         expect((await other.searchKeywords('vpn', { k: 5 })).length).toBe(2);
         expect((await other.searchVectors(vec(2), { k: 1 }))[0]?.score).toBeCloseTo(1, 5);
         await store.writeDocuments([corpus()[2]!]);
         expect((await other.searchVectors(vec(5), { k: 1 }))[0]?.score).toBeCloseTo(1, 5);
+        const { documents } = await store.listDocuments({});
+        await store.removeDocuments([documents[0]!.id]);
+        expect((await other.termStats(['vpn'])).chunks).toBe((await store.stats()).chunks);
       } finally {
         await other.close();
       }

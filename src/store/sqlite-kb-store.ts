@@ -190,8 +190,8 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
     async termStats(terms) {
       vocab ??= prepareVocab(store);
       const documentFrequency = new Map<string, number>();
-      for (const t of new Set(terms)) documentFrequency.set(t, (vocab.df.get(t) as number | undefined) ?? 0);
-      return { chunks: vocab.chunks.get() as number, documentFrequency };
+      for (const t of new Set(terms)) documentFrequency.set(t, vocab.df(t));
+      return { chunks: vocab.chunks(), documentFrequency };
     },
 
     async cachedVectors(embedKey, hashes) {
@@ -247,5 +247,26 @@ export function openSqliteKbStore(kbDir: string, { readonly = false }: { readonl
 /** Per-term chunk counts from FTS5's vocabulary view, in this connection's temp schema (writable even read-only). */
 function prepareVocab(store: SqliteStore) {
   store.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_terms USING fts5vocab(main, 'chunks_fts', 'row')");
-  return { df: store.db.prepare('SELECT doc FROM temp.kb_terms WHERE term = ?').pluck(), chunks: store.db.prepare('SELECT count(*) FROM chunks').pluck() };
+  const count = store.db.prepare('SELECT count(*) FROM chunks').pluck();
+  const lookup = store.db.prepare('SELECT doc FROM temp.kb_terms WHERE term = ?').pluck();
+  // A term's count walks its whole posting list (about 33 ns a chunk: 1.6 ms for a word in 5% of a million
+  // chunks), so counts are kept until the next write; questions share most of their words.
+  let cache = { generation: -1, chunks: 0, df: new Map<string, number>() };
+  const current = () => {
+    const generation = store.generation();
+    if (cache.generation !== generation || cache.df.size > MAX_CACHED_TERMS) cache = { generation, chunks: count.get() as number, df: new Map() };
+    return cache;
+  };
+  return {
+    chunks: (): number => current().chunks,
+    df(term: string): number {
+      const { df } = current();
+      let n = df.get(term);
+      if (n === undefined) df.set(term, (n = (lookup.get(term) as number | undefined) ?? 0));
+      return n;
+    },
+  };
 }
+
+/** Term counts kept per generation at most (a few MB); the cache starts over past it. */
+const MAX_CACHED_TERMS = 50_000;
