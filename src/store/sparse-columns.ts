@@ -77,9 +77,7 @@ export class SparseColumns {
       if (x === 0) continue;
       const col = this.cols[j]!;
       if (col.n === col.rows.length) {
-        // A quarter more, not double: hashing fills the columns evenly, so they all grow at about the same time and
-        // doubling would leave up to half of the largest allocation (hundreds of MB at a million chunks) unused.
-        const size = Math.max(16, Math.ceil(col.n * 1.25));
+        const size = Math.max(16, col.n * 2);
         col.rows = grow(col.rows, size);
         col.values = grow(col.values, size);
       }
