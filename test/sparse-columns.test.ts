@@ -132,4 +132,16 @@ describe('sparse column postings', () => {
     const { columns } = filled(10);
     expect(columns.mode).toBe('sparse');
   });
+
+  it('leave out a vector of another length (what a damaged stored vector decodes to), deciding nothing by it', () => {
+    const columns = new SparseColumns(DIMS);
+    columns.add(1, new Float32Array(0));
+    columns.add(2, new Array(DIMS + 5).fill(1));
+    expect(columns.mode).toBe('unknown');
+    const [good] = sparseVectors(1, 4, 8);
+    columns.add(3, good!);
+    expect(columns.mode).toBe('sparse');
+    expect(columns.size).toBe(1);
+    expect(columns.search(good!, 10).map((h) => h.id)).toEqual([3]);
+  });
 });

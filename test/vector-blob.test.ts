@@ -29,14 +29,22 @@ describe('vector blobs', () => {
     for (const v of [quarter, more, new Array(64).fill(0)]) expect(Array.from(blobToVector(vectorToBlob(v)))).toEqual(v);
   });
 
-  it('decode a damaged sparse blob without throwing, and verify names vectors of the wrong dimension in either form', async () => {
+  it('decode a damaged blob of either form to no vector, without throwing, and verify names vectors of the wrong dimension', async () => {
     const good = vectorToBlob(Array.from({ length: 32 }, (_, i) => (i === 5 ? 0.5 : 0)));
+    expect(blobToVector(good)).toHaveLength(32);
     const truncated = good.subarray(0, good.length - 2);
     expect(blobDimensions(truncated)).toBeUndefined();
-    expect(blobToVector(truncated)).toHaveLength(32);
+    expect(blobToVector(truncated)).toHaveLength(0);
     const outOfRange = Buffer.from(good);
     outOfRange.writeUInt16LE(60_000, 12);
-    expect(Array.from(blobToVector(outOfRange))).toEqual(new Array(32).fill(0));
+    expect(blobDimensions(outOfRange)).toBeUndefined();
+    expect(blobToVector(outOfRange)).toHaveLength(0);
+    const lyingDims = Buffer.from(good);
+    lyingDims.writeUInt32LE(3, 4); // index 5 of a 3-d vector
+    expect(blobToVector(lyingDims)).toHaveLength(0);
+    const ragged = Buffer.alloc(4 * 32 + 2, 1); // dense, but not whole floats
+    expect(blobDimensions(ragged)).toBeUndefined();
+    expect(blobToVector(ragged)).toHaveLength(0);
 
     const kbDir = tempDir('kb-blob-');
     const kb = openSqliteKbStore(kbDir);

@@ -3,9 +3,10 @@ import { KbError } from '../errors.js';
 
 /**
  * 2: failed_files; fielded FTS (context, text) with chunks.context and chunks.meta. 3: both (each was 2 on its own).
- * 4: vector_tombstones, the chunks deleted since the saved vector index was written.
+ * 4: vector_tombstones, the chunks deleted since the saved vector index was written. 5: vectors may be stored
+ * sparse (vector-blob.ts); a version that reads 4 would take a sparse blob for a short dense vector, so it must refuse.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 // Title and heading path (`context`) are their own column, so BM25 can weigh a match there above one in the body.
 const FTS = `

@@ -28,19 +28,20 @@ export function vectorToBlob(v: ArrayLike<number>): Buffer {
   return out;
 }
 
-/** The float32 values of a stored vector, dense or sparse (a malformed sparse blob decodes to what it holds in range). */
+/**
+ * The float32 values of a stored vector, dense or sparse; empty when the blob is neither form (damaged: a length
+ * that is not whole floats, or a sparse header that its length, dimension or indices contradict). Callers compare
+ * the length with the index's dimension, so a damaged vector is left out of search, and `kb verify` reports it.
+ */
 export function blobToVector(b: Uint8Array): Float32Array {
   const view = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  if (!isSparseBlob(view)) return new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
-  const dims = view.readUInt32LE(4);
+  if (!isSparseBlob(view)) return view.length % 4 ? new Float32Array(0) : new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+  const dims = sparseDimensions(view);
+  if (dims === undefined) return new Float32Array(0);
   const nonZero = view.readUInt32LE(8);
   const indexBytes = (2 * nonZero + 3) & ~3;
-  const out = new Float32Array(Math.min(dims, 65_536));
-  if (view.length !== HEADER_BYTES + indexBytes + 4 * nonZero) return out;
-  for (let n = 0; n < nonZero; n++) {
-    const j = view.readUInt16LE(HEADER_BYTES + 2 * n);
-    if (j < out.length) out[j] = view.readFloatLE(HEADER_BYTES + indexBytes + 4 * n);
-  }
+  const out = new Float32Array(dims);
+  for (let n = 0; n < nonZero; n++) out[view.readUInt16LE(HEADER_BYTES + 2 * n)] = view.readFloatLE(HEADER_BYTES + indexBytes + 4 * n);
   return out;
 }
 
@@ -48,10 +49,18 @@ function isSparseBlob(b: Buffer): boolean {
   return b.length >= HEADER_BYTES && b.readUInt32LE(0) === SPARSE_MAGIC;
 }
 
+/** A sparse blob's dimension when its header, length and indices agree, else undefined. */
+function sparseDimensions(view: Buffer): number | undefined {
+  const dims = view.readUInt32LE(4);
+  const nonZero = view.readUInt32LE(8);
+  if (dims > 65_536 || nonZero > dims || view.length !== HEADER_BYTES + ((2 * nonZero + 3) & ~3) + 4 * nonZero) return undefined;
+  for (let n = 0; n < nonZero; n++) if (view.readUInt16LE(HEADER_BYTES + 2 * n) >= dims) return undefined;
+  return dims;
+}
+
 /** The dimension a stored vector has (for checks), or undefined when the blob is neither form. */
 export function blobDimensions(b: Uint8Array): number | undefined {
   const view = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   if (!isSparseBlob(view)) return view.length % 4 === 0 ? view.length / 4 : undefined;
-  const nonZero = view.readUInt32LE(8);
-  return view.length === HEADER_BYTES + ((2 * nonZero + 3) & ~3) + 4 * nonZero ? view.readUInt32LE(4) : undefined;
+  return sparseDimensions(view);
 }

@@ -254,6 +254,11 @@ export class VectorIndex {
   /** Inserts a chunk newer than the base (a writer: chunk ids only grow, so an id it already reflects is skipped). */
   add(id: number, vector: ArrayLike<number>): void {
     if (id <= this.upTo) return;
+    if (vector.length !== this.dimensions) {
+      // A damaged stored vector (see blobToVector): left out of search rather than failing every refresh; kb verify reports it.
+      this.upTo = id;
+      return;
+    }
     this.columns?.add(id, vector); // the first vector decides whether the columns or the graph hold them
     if (this.usesGraph) {
       const count = this.index.getCurrentCount();
