@@ -182,6 +182,12 @@ export class VectorIndex {
       this.upTo = upTo;
       this.applied = new Set();
       this.columns = this.loadColumns(store, meta.columns, upTo);
+      // A graph base of sparse vectors (saved before the columns existed) is searched by its columns from now on:
+      // the graph is dropped rather than held unused (gigabytes at a million chunks).
+      if (this.columns?.mode === 'sparse') {
+        this.index = VectorIndex.empty(this.dimensions, 1024);
+        this.graphLive = 0;
+      }
       return true;
     } catch {
       return false;
